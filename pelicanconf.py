@@ -1,0 +1,105 @@
+"""Settings for building the site while writing (`invoke build`, `invoke livereload`).
+
+Everything a writer is likely to change is near the top. `publishconf.py` imports this
+file and adds what only the published site needs (its address, feeds).
+"""
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+# Our plugins import each other's plain functions (and tasks.py imports them too), so the
+# plugins folder is an ordinary import path as well as Pelican's plugin path.
+if str(HERE / "plugins") not in sys.path:
+    sys.path.insert(0, str(HERE / "plugins"))
+
+# --- About the blog ---------------------------------------------------------------------
+AUTHOR = "Robin Ash"
+SITENAME = "Still Here"
+SITESUBTITLE = "Notes on therapy, recovery and looking after ourselves, written by a peer, not a professional."
+TIMEZONE = "Europe/London"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+# --- Safety chrome: shown on every page (see plugins/safety/) ---------------------------
+SAFETY = {
+    # Where "Support & crisis resources" in the header leads: a page of this site or a URL.
+    "support_url": "/support/",
+    "support_label": "Support & crisis resources",
+    # Where "Leave this site quickly" takes the reader: a neutral, everyday site.
+    "quick_exit_url": "https://www.bbc.co.uk/weather",
+    "quick_exit_label": "Leave this site quickly",
+}
+
+# --- Where things are -------------------------------------------------------------------
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+OUTPUT_PATH = "output"
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["safety"]
+DELETE_OUTPUT_DIRECTORY = False
+
+# Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.
+SITEURL = ""
+RELATIVE_URLS = False
+
+# --- Addresses: tidy, stable URLs without ".html" --------------------------------------
+ARTICLE_URL = "posts/{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = DRAFT_URL + "index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = PAGE_URL + "index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = CATEGORY_URL + "index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = CATEGORIES_URL + "index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = TAG_URL + "index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = TAGS_URL + "index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = AUTHOR_URL + "index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = AUTHORS_URL + "index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = ARCHIVES_URL + "index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = YEAR_ARCHIVE_URL + "index.html"
+MONTH_ARCHIVE_URL = "archives/{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = MONTH_ARCHIVE_URL + "index.html"
+DEFAULT_PAGINATION = 5
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# --- Writing ----------------------------------------------------------------------------
+TYPOGRIFY = True
+SUMMARY_MAX_LENGTH = 45
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.sane_lists": {},
+    },
+    "output_format": "html5",
+}
+
+# --- Feeds: off while writing; publishconf.py turns them on -----------------------------
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TAG_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# --- Local server (invoke serve / livereload) -------------------------------------------
+BIND = "127.0.0.1"
+PORT = 8000
+
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False

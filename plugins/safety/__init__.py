@@ -1,0 +1,3 @@
+from safety.safety import SCHEMA, register, safety_settings
+
+__all__ = ["SCHEMA", "register", "safety_settings"]

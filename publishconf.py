@@ -1,0 +1,26 @@
+"""Settings for the published site (`invoke preview`, `invoke publish`): pelicanconf.py plus these."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pelicanconf import *  # noqa: E402,F403
+
+# The address the site is published at, without a trailing slash. Change this to yours.
+SITEURL = "https://still-here.example.org"
+RELATIVE_URLS = False
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+FEED_MAX_ITEMS = 20
+
+DELETE_OUTPUT_DIRECTORY = True
+
+# --- Publishing targets (invoke publish / invoke gh-pages) -------------------------------
+# rsync destination, "host:/path/to/site/" (add "user" and "@" before the host if needed).
+# Set it here and nowhere else.
+PUBLISH_RSYNC_TARGET = "still-here.example.org:/var/www/still-here/"
+GITHUB_PAGES_BRANCH = "gh-pages"
