@@ -14,7 +14,7 @@ if str(HERE / "plugins") not in sys.path:
     sys.path.insert(0, str(HERE / "plugins"))
 
 # --- About the blog ---------------------------------------------------------------------
-AUTHOR = "Robin Ash"
+AUTHOR = "Robin"
 SITENAME = "Still Here"
 SITESUBTITLE = "Notes on therapy, recovery and looking after ourselves, written by a peer, not a professional."
 TIMEZONE = "Europe/London"

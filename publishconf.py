@@ -19,6 +19,10 @@ FEED_MAX_ITEMS = 20
 
 DELETE_OUTPUT_DIRECTORY = True
 
+# Drafts stay on your machine: the published site never carries them.
+DRAFT_SAVE_AS = ""
+DRAFT_URL = ""
+
 # --- Publishing targets (invoke publish / invoke gh-pages) -------------------------------
 # rsync destination, "host:/path/to/site/" (add "user" and "@" before the host if needed).
 # Set it here and nowhere else.

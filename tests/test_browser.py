@@ -104,7 +104,7 @@ def test_not_found_is_served_with_the_404_page(open_browser_page: Any) -> None:
     visit = open_browser_page()
     response = visit.open("/no/such/page/")
     assert response.status == 404
-    assert "Page not found" in visit.page.locator("h1").inner_text()
+    assert "Page not found" in visit.page.locator("h1").inner_text().replace("\xa0", " ")
     # Its stylesheet and script still load from a deep URL.
     assert visit.failed_requests == []
     assert visit.page.evaluate("getComputedStyle(document.querySelector('.quick-exit')).fontWeight") == "700"
