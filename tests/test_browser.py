@@ -108,3 +108,23 @@ def test_not_found_is_served_with_the_404_page(open_browser_page: Any) -> None:
     # Its stylesheet and script still load from a deep URL.
     assert visit.failed_requests == []
     assert visit.page.evaluate("getComputedStyle(document.querySelector('.quick-exit')).fontWeight") == "700"
+
+
+def test_focus_is_visible_on_the_quick_exit(open_browser_page: Any, dev_site: Path) -> None:
+    visit = open_browser_page()
+    visit.open("/")
+    visit.page.focus("#quick-exit")
+    visit.page.keyboard.press("Shift+Tab")
+    visit.page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    style = visit.page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth, s.boxShadow]; })()"
+    )
+    assert style[0] != "none" and style[1] != "0px" or style[2] != "none", style
+
+
+@pytest.mark.parametrize(("motion", "expected"), [("reduce", "auto"), ("no-preference", "smooth")])
+def test_reduced_motion_is_respected(open_browser_page: Any, motion: str, expected: str) -> None:
+    visit = open_browser_page(reduced_motion=motion)
+    visit.open("/")
+    assert visit.page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == expected
