@@ -31,6 +31,20 @@ SAFETY = {
     "quick_exit_label": "Leave this site quickly",
 }
 
+# --- Trigger tags and content warnings (see plugins/trigger_tags/, plugins/content_warnings/) --
+TRIGGER_TAGS = {
+    # The controlled vocabulary, relative to the content folder.
+    "vocabulary": "triggers.yml",
+    # An unknown trigger tag in a post stops the build ("error") or is only reported ("warn").
+    "unknown_tags": "error",
+}
+CONTENT_WARNINGS = {
+    # What a warning is called on the site: "Content note" (gentler) or "Content warning".
+    "label": "Content note",
+    "show": "Show {kind}",
+    "hide": "Hide {kind}",
+}
+
 # --- Where things are -------------------------------------------------------------------
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
@@ -39,7 +53,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["safety"]
+PLUGINS = ["safety", "trigger_tags", "content_warnings"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.

@@ -144,3 +144,22 @@ def open_browser_page(browser: Any, site_url: str) -> Iterator[Callable[..., Vis
     yield make
     for context in contexts:
         context.close()
+
+
+# --- Small sites written by a test ------------------------------------------------------
+
+def write_site(root: Path, posts: dict[str, str], *, vocabulary: str | None = None) -> Path:
+    """A content folder with the given posts (name -> Markdown) and a trigger vocabulary.
+
+    Without ``vocabulary``, the example site's own vocabulary is used.
+    """
+    content = root / "content"
+    (content / "posts").mkdir(parents=True, exist_ok=True)
+    (content / "pages").mkdir(exist_ok=True)
+    for name, text in posts.items():
+        (content / "posts" / name).write_text(text, encoding="utf-8")
+    (content / "triggers.yml").write_text(
+        vocabulary if vocabulary is not None else (ROOT / "content" / "triggers.yml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return content

@@ -23,6 +23,11 @@ def pages_to_check(dev_site: Path) -> dict[str, str]:
         "archives": "/archives/",
         "404": "/404.html",
         "page": "/support/",
+        "gated post": "/posts/2024/03/a-harder-week/",
+        "passage": "/posts/2025/03/bringing-grief-into-the-room/",
+        "trigger tags": "/triggers/",
+        "trigger tag": "/triggers/grief/",
+        "preferences": "/preferences/",
     }
 
 
@@ -53,3 +58,21 @@ def test_no_wcag_aa_violations(open_browser_page: Any, dev_site: Path, axe: Any,
             failures[name] = describe(violations)
     assert not failures, "\n".join(f"[{scheme}] {name}:\n{text}" for name, text in failures.items())
     assert visit.offsite_requests == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_open_gates_and_hidden_post_notices_have_no_violations(
+    open_browser_page: Any, axe: Any, scheme: str
+) -> None:
+    visit = open_browser_page(color_scheme=scheme)
+    page = visit.page
+    visit.open("/posts/2024/03/a-harder-week/")
+    page.get_by_role("button", name="Show post").click()
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    assert not results.response["violations"], describe(results.response["violations"])
+    visit.open("/preferences/")
+    page.locator('fieldset[data-slug="self-harm"] input[value="hide"]').check()
+    visit.open("/posts/2024/03/a-harder-week/")
+    assert page.locator(".prefs-hidden-post").is_visible()
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    assert not results.response["violations"], describe(results.response["violations"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from pelican import signals
 
+from harbour.plugins import when_enabled
 from harbour.settings import Option, plugin_settings, text, url
 
 SCHEMA = {
@@ -30,6 +31,7 @@ def safety_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return plugin_settings(settings, "SAFETY", SCHEMA)
 
 
+@when_enabled("safety")
 def validate_settings(pelican: Any) -> None:
     """At ``initialized``: replace the writer's SAFETY dict by the checked, complete one."""
     pelican.settings["SAFETY"] = safety_settings(pelican.settings)

@@ -1,0 +1,195 @@
+"""Pelican side of content warnings: settings, the Markdown extension, gates, summaries and feeds."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pelican import signals
+from pelican.writers import Writer
+
+from content_warnings.gate import GateTag, Wording, render_gate
+from content_warnings.passages import feed_html, gate_content, gate_summary, summary_without_gates
+from harbour.errors import HarbourError
+from harbour.plugins import enabled_plugins, when_enabled
+from harbour.settings import Option, plugin_settings, text
+from trigger_tags import site_vocabulary, trigger_settings, unknown_tag_policy
+from trigger_tags.vocabulary import resolve_tags
+
+logger = logging.getLogger(__name__)
+
+MARKDOWN_EXTENSION = "content_warnings.markdown_ext"
+
+
+def _has_kind(value: Any) -> str | None:
+    if not isinstance(value, str) or "{kind}" not in value:
+        return "expected text containing {kind}, e.g. 'Show {kind}'"
+    return None
+
+
+SCHEMA = {
+    "label": Option("Content note", "what a warning is called: 'Content note' or 'Content warning'", text),
+    "show": Option("Show {kind}", "the button that opens a gate; {kind} is post, passage or comment", _has_kind),
+    "hide": Option("Hide {kind}", "the button that closes it again", _has_kind),
+}
+
+
+def warning_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return plugin_settings(settings, "CONTENT_WARNINGS", SCHEMA)
+
+
+def wording(settings: Mapping[str, Any]) -> Wording:
+    cw = settings["CONTENT_WARNINGS"]
+    return Wording(label=cw["label"], show=cw["show"], hide=cw["hide"])
+
+
+def shown_path(settings: Mapping[str, Any], source_path: str) -> str:
+    """A source path as the writer knows it: relative to the project (content/posts/x.md)."""
+    return os.path.relpath(source_path, os.path.dirname(settings["PATH"]))
+
+
+def tag_page_url(settings: Mapping[str, Any]):  # noqa: ANN201 (a small closure)
+    base = settings["SITEURL"] + "/" + trigger_settings(settings)["url"]
+    return lambda slug: f"{base}{slug}/"
+
+
+# --- Signal handlers ------------------------------------------------------------------
+
+@when_enabled("content_warnings")
+def configure(pelican: Any) -> None:
+    """At ``initialized``: check settings, enable the `!!! cw` syntax, offer `cw_gate` to templates."""
+    settings = pelican.settings
+    problems = []
+    if "trigger_tags" not in enabled_plugins(settings):
+        problems.append("the content_warnings plugin needs the trigger_tags plugin: add 'trigger_tags' to PLUGINS")
+    try:
+        settings["CONTENT_WARNINGS"] = warning_settings(settings)
+    except HarbourError as error:
+        problems += error.problems
+    if problems:
+        raise HarbourError(problems)
+    # Copies, never the writer's own dicts.
+    markdown = copy.deepcopy(settings["MARKDOWN"])
+    markdown.setdefault("extension_configs", {})[MARKDOWN_EXTENSION] = {}
+    settings["MARKDOWN"] = markdown
+    settings["JINJA_GLOBALS"] = {**settings.get("JINJA_GLOBALS", {}), "cw_gate": CommentGate(settings)}
+
+
+@when_enabled("content_warnings")
+def gate_articles(generator: Any) -> None:
+    """At ``article_generator_pretaxonomy``: gate every post, before anything lists them."""
+    gate_all(generator.settings, _all_articles(generator))
+
+
+@when_enabled("content_warnings")
+def gate_pages(generator: Any) -> None:
+    """At ``page_generator_finalized``: pages may carry warned passages too."""
+    gate_all(generator.settings, [*generator.pages, *generator.hidden_pages, *getattr(generator, "draft_pages", [])])
+
+
+def gate_all(settings: Mapping[str, Any], contents: Iterable[Any]) -> None:
+    vocabulary = site_vocabulary(settings)
+    words = wording(settings)
+    tags_url = tag_page_url(settings)
+    problems = []
+    for content in contents:
+        warnings = content.metadata.get("content-warnings")
+        note = content.metadata.get("content-note", "")
+        result = gate_content(
+            content._content,
+            vocabulary=vocabulary,
+            source_path=content.source_path,
+            shown_path=shown_path(settings, content.source_path),
+            warnings=warnings,
+            note=note,
+            wording=words,
+            tags_url=tags_url,
+        )
+        problems += result.problems
+        content._content = result.html
+        content.cw_tags = result.gate_tags
+        content.cw_gate = result.post_gate
+        content.cw_note = note
+        if result.post_gate is not None:
+            _set_summary(content, gate_summary(result.post_gate, note, words))
+        elif result.gate_tags and "summary" not in content.metadata:
+            _set_summary(
+                content,
+                summary_without_gates(
+                    content._content, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]
+                ),
+            )
+    unknown_tag_policy(settings, problems)
+
+
+def _set_summary(content: Any, summary: str) -> None:
+    # Pelican reads `_summary` back into the metadata when it refreshes links.
+    content.metadata["summary"] = summary
+    content._summary = summary
+
+
+def _all_articles(generator: Any) -> list[Any]:
+    return [
+        *generator.articles, *generator.translations,
+        *generator.hidden_articles, *generator.hidden_translations,
+        *generator.drafts, *generator.drafts_translations,
+    ]
+
+
+class CommentGate:
+    """The `cw_gate(tags, body_html, kind=..., gate_id=..., source=...)` template global.
+
+    Comments are read by the comments plugin; their warnings use the same vocabulary and
+    the same gate as posts. Unknown tags were reported when the comments were read, so
+    here they are simply left out of the label.
+    """
+
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = settings
+
+    def __call__(self, tags: Iterable[str], body_html: str, *, kind: str = "comment",
+                 gate_id: str, source: str = "", note: str = "") -> str:
+        from markupsafe import Markup
+
+        vocabulary = site_vocabulary(self.settings)
+        slugs, _ = resolve_tags(vocabulary, list(tags), source=source)
+        gate_tags = [GateTag(s, vocabulary.get(s).label, tuple(vocabulary.ancestors(s))) for s in slugs]
+        return Markup(render_gate(
+            gate_id=gate_id, kind=kind, tags=gate_tags, inner_html=str(body_html), note=note,
+            wording=wording(self.settings), tags_url=tag_page_url(self.settings),
+        ))
+
+
+class WarningSafeWriter(Writer):
+    """Pelican's writer, except that feeds get each gate as its warning and a link."""
+
+    def _add_item_to_the_feed(self, feed: Any, item: Any) -> None:
+        super()._add_item_to_the_feed(feed, _FeedItem(item, self.urljoiner(self.site_url, item.url)))
+
+
+class _FeedItem:
+    """A post as feeds see it: same fields, warned text replaced by a note."""
+
+    def __init__(self, item: Any, url: str) -> None:
+        self._item, self._url = item, url
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._item, name)
+
+    def get_content(self, siteurl: str) -> str:
+        return feed_html(self._item.get_content(siteurl), self._url)
+
+
+@when_enabled("content_warnings")
+def provide_writer(pelican: Any) -> type[Writer]:
+    return WarningSafeWriter
+
+
+def register() -> None:
+    signals.initialized.connect(configure)
+    signals.article_generator_pretaxonomy.connect(gate_articles)
+    signals.page_generator_finalized.connect(gate_pages)
+    signals.get_writer.connect(provide_writer)

@@ -1,0 +1,90 @@
+"""The gate: the markup that keeps warned text hidden until the reader chooses to see it.
+
+One gate serves a whole post, a warned passage and a warned comment. Its body carries the
+``hidden`` attribute, so without CSS and without JavaScript it is not rendered, not read
+by screen readers, not found by find-in-page and not opened by a #fragment or a text
+fragment link. A visually hidden checkbox and its label let a reader without JavaScript
+open it all the same (site.css shows the body when the box is checked); with JavaScript,
+warnings.js turns them into a disclosure button (WAI-ARIA pattern).
+
+Every gate is wrapped in ``<!--cw:ID-->`` ... ``<!--/cw:ID-->`` markers, so feeds and
+summaries can cut the warned text out without parsing HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+GATE_PATTERN = re.compile(r"<!--cw:(?P<id>[\w-]+)-->.*?<!--/cw:(?P=id)-->", re.S)
+DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the gate says; configurable in CONTENT_WARNINGS."""
+
+    label: str = "Content note"
+    show: str = "Show {kind}"
+    hide: str = "Hide {kind}"
+
+
+@dataclass(frozen=True)
+class GateTag:
+    """A trigger tag as a gate shows it: its slug, its label and its ancestors' slugs."""
+
+    slug: str
+    label: str
+    ancestors: tuple[str, ...] = ()
+
+
+def render_gate(
+    *,
+    gate_id: str,
+    kind: str,
+    tags: Sequence[GateTag],
+    inner_html: str,
+    note: str = "",
+    wording: Wording = Wording(),
+    tags_url: Callable[[str], str] | None = None,
+) -> str:
+    """The gate markup around ``inner_html`` (already safe HTML)."""
+    gid = escape(gate_id)
+    names = ", ".join(
+        f'<a href="{escape(tags_url(t.slug))}">{escape(t.label)}</a>' if tags_url else escape(t.label)
+        for t in tags
+    )
+    # Each tag with its ancestors ("suicidal-thoughts>suicide"), for readers' preferences.
+    chains = " ".join(">".join((t.slug, *t.ancestors)) for t in tags)
+    show, hide = escape(wording.show.format(kind=kind)), escape(wording.hide.format(kind=kind))
+    note_html = f'\n<p class="cw-note">{escape(note)}</p>' if note else ""
+    return (
+        f"<!--cw:{gid}-->"
+        f'<div class="cw cw--{escape(kind)}" id="{gid}" data-cw-kind="{escape(kind)}"'
+        f' data-cw-tags="{escape(", ".join(t.slug for t in tags))}" data-cw-chains="{escape(chains)}">\n'
+        f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body">\n'
+        f'<div class="cw-notice">\n'
+        f'<p class="cw-label"><strong>{escape(wording.label)}:</strong> {names}</p>{note_html}\n'
+        f'<label class="cw-show" for="{gid}-toggle">'
+        f'<span class="cw-show__open">{show}</span><span class="cw-show__close">{hide}</span></label>\n'
+        f"</div>\n"
+        f'<div class="cw-body" id="{gid}-body" hidden data-nosnippet>\n{inner_html}\n</div>\n'
+        f"</div><!--/cw:{gid}-->"
+    )
+
+
+def strip_gates(html: str, replacement: Callable[[re.Match[str]], str] = lambda m: "") -> str:
+    """``html`` with every gate (notice and warned text) replaced by ``replacement(match)``."""
+    return GATE_PATTERN.sub(replacement, html)
+
+
+def div_end(html: str, start: int) -> int:
+    """The index just after the ``</div>`` closing the ``<div`` that starts at ``start``."""
+    depth = 0
+    for tag in DIV_TAG.finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    raise ValueError(f"unclosed <div> at offset {start}")

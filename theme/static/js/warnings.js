@@ -1,0 +1,164 @@
+/* Content warnings and reading preferences, on the reader's device only.
+ *
+ * - Each gate's checkbox and label (which work without JavaScript) become one disclosure
+ *   button (WAI-ARIA pattern): focus stays on it, aria-expanded says whether it is open.
+ * - Preferences live in localStorage under "harbour.triggerPrefs" as {slug: "show"|"hide"};
+ *   "warn" is the default and is not stored. Nothing is ever sent anywhere.
+ * - A topic's level is "hide" when it or any broader topic is hidden; otherwise the nearest
+ *   explicit choice (its own, then its parent's...) wins; otherwise "warn".
+ */
+(function () {
+  "use strict";
+
+  var KEY = "harbour.triggerPrefs";
+  var prefsUrl = document.body.getAttribute("data-preferences-url") || "/preferences/";
+
+  function loadPrefs() {
+    try {
+      var prefs = JSON.parse(window.localStorage.getItem(KEY) || "{}");
+      return prefs && typeof prefs === "object" ? prefs : {};
+    } catch (error) {
+      return {};
+    }
+  }
+
+  function savePrefs(prefs) {
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(prefs));
+      return true;
+    } catch (error) {
+      return false;
+    }
+  }
+
+  var prefs = loadPrefs();
+
+  function level(chain) {
+    if (chain.some(function (slug) { return prefs[slug] === "hide"; })) {
+      return "hide";
+    }
+    for (var i = 0; i < chain.length; i++) {
+      if (prefs[chain[i]] === "show" || prefs[chain[i]] === "warn") {
+        return prefs[chain[i]];
+      }
+    }
+    return "warn";
+  }
+
+  function isHidden(element) {
+    var list = (element.getAttribute("data-trigger-list") || "").split(/\s+/).filter(Boolean);
+    return list.some(function (slug) { return prefs[slug] === "hide"; });
+  }
+
+  function el(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  // --- Gates -----------------------------------------------------------------------
+
+  function enhanceGate(gate) {
+    var toggle = gate.querySelector(":scope > .cw-toggle");
+    var label = gate.querySelector(":scope > .cw-notice > .cw-show");
+    var body = gate.querySelector(":scope > .cw-body");
+    if (!toggle || !label || !body) { return; }
+    var openText = label.querySelector(".cw-show__open").textContent;
+    var closeText = label.querySelector(".cw-show__close").textContent;
+    var button = el("button", { type: "button", "class": "cw-button", "aria-expanded": "false", "aria-controls": body.id }, openText);
+
+    function set(open) {
+      body.hidden = !open;
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? closeText : openText;
+      gate.classList.toggle("cw--open", open);
+    }
+
+    button.addEventListener("click", function () { set(body.hidden); });
+    label.replaceWith(button);
+    toggle.remove();
+    var chains = (gate.getAttribute("data-cw-chains") || "").split(/\s+/).filter(Boolean);
+    var levels = chains.map(function (chain) { return level(chain.split(">")); });
+    set(levels.length > 0 && levels.every(function (l) { return l === "show"; }));
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".cw"), enhanceGate);
+
+  // --- Posts hidden by the reader's own choice ----------------------------------------
+
+  function hiddenNames(element) {
+    return element.getAttribute("data-trigger-names") || "a topic you chose to hide";
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".post-content[data-trigger-list]"), function (content) {
+    if (!isHidden(content)) { return; }
+    var notice = el("div", { "class": "prefs-hidden-post", role: "note" });
+    notice.appendChild(el("p", {}, "This post touches on " + hiddenNames(content) +
+      ", and you chose to hide posts about a topic among these. It is hidden by your own reading preferences."));
+    var actions = el("p", { "class": "prefs-hidden-post__actions" });
+    var once = el("button", { type: "button", "class": "button" }, "Show this post once");
+    var change = el("a", { href: prefsUrl }, "Change your reading preferences");
+    actions.appendChild(once);
+    actions.appendChild(document.createTextNode(" "));
+    actions.appendChild(change);
+    notice.appendChild(actions);
+    content.parentNode.insertBefore(notice, content);
+    once.addEventListener("click", function () {
+      content.classList.add("trigger-shown-once");
+      content.setAttribute("tabindex", "-1");
+      notice.remove();
+      content.focus();
+    });
+  });
+
+  // Listings: say how many posts the reader's preferences left out, and where to change them.
+  Array.prototype.forEach.call(document.querySelectorAll(".post-list, .archive-list"), function (list) {
+    var hidden = Array.prototype.filter.call(list.children, function (item) {
+      return item.hasAttribute("data-trigger-list") && isHidden(item);
+    });
+    if (!hidden.length) { return; }
+    var note = el("p", { "class": "prefs-hidden-note" });
+    note.appendChild(document.createTextNode(
+      (hidden.length === 1 ? "1 post is" : hidden.length + " posts are") + " hidden here by your reading preferences. "));
+    note.appendChild(el("a", { href: prefsUrl }, "Change them"));
+    list.parentNode.insertBefore(note, list.nextSibling);
+  });
+
+  // --- The preferences page -----------------------------------------------------------
+
+  var form = document.querySelector("[data-prefs-form]");
+  if (form) {
+    var status = form.querySelector("[data-prefs-status]");
+    var noJs = document.querySelector("[data-prefs-nojs]");
+    if (noJs) { noJs.hidden = true; }
+    form.hidden = false;
+
+    var showChoices = function () {
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset[data-slug]"), function (fieldset) {
+        var value = prefs[fieldset.getAttribute("data-slug")] || "warn";
+        var radio = fieldset.querySelector('input[value="' + value + '"]');
+        if (radio) { radio.checked = true; }
+      });
+    };
+    showChoices();
+
+    form.addEventListener("change", function (event) {
+      var fieldset = event.target.closest("fieldset[data-slug]");
+      if (!fieldset) { return; }
+      var slug = fieldset.getAttribute("data-slug");
+      if (event.target.value === "warn") { delete prefs[slug]; } else { prefs[slug] = event.target.value; }
+      var legend = fieldset.querySelector("legend").firstChild.textContent.trim();
+      status.textContent = savePrefs(prefs)
+        ? "Saved on this device: " + legend + " set to " + event.target.value + "."
+        : "Your browser would not let this page save preferences.";
+    });
+
+    form.querySelector("[data-prefs-reset]").addEventListener("click", function () {
+      prefs = {};
+      savePrefs(prefs);
+      showChoices();
+      status.textContent = "Every topic is back to Warn.";
+    });
+  }
+})();
