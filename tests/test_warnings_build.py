@@ -196,8 +196,19 @@ def test_warned_passage_without_a_tag_is_an_error(tmp_path: Path) -> None:
         !!! cw
             Hidden words.
         """))
-    assert "a warned passage needs at least one trigger tag in content/posts/x.md:7" in message
-    assert '!!! cw "self-harm"' in message
+    assert 'content/posts/x.md:7: a warned passage needs at least one trigger tag, as in !!! cw "self-harm"' in message
+
+
+@pytest.mark.parametrize(
+    ("passage", "expected"),
+    [
+        ('!!! cw "grief"\nNot indented, so not in the passage.', "content/posts/x.md:5: the warned passage is empty"),
+        ("!!! cw grief\n    Tags without quotes.", "content/posts/x.md:5: the trigger tags of a warned passage go in double quotes"),
+    ],
+    ids=["unindented body", "unquoted tags"],
+)
+def test_passage_mistakes_that_would_show_text_unwarned(tmp_path: Path, passage: str, expected: str) -> None:
+    assert expected in build_error(tmp_path, post("Tags: a", passage + "\n"))
 
 
 def test_unknown_tag_in_a_passage_names_its_line(tmp_path: Path) -> None:

@@ -158,7 +158,8 @@ class AttributeOrderPostprocessor(Postprocessor):
         self.css_class = css_class
         # Values are escaped by then, so a '"' cannot occur inside one.
         self.opening_tag_re = re.compile(
-            rf'<div class="{re.escape(css_class)}" data-cw-index="(?P<index>\d+)" data-cw-tags="(?P<tags>[^"]*)">'
+            rf'<div class="{re.escape(css_class)}" '
+            r'data-cw-index="(?P<index>\d+)" data-cw-tags="(?P<tags>[^"]*)">'
         )
 
     def run(self, text: str) -> str:
@@ -187,11 +188,14 @@ class ContentWarningExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         """Register the processors.
 
-        | Class instance              | Registry          | Name        | Priority                            |
-        | --------------------------- | ----------------- | ----------- | ----------------------------------- |
-        | `WarnedPassageProcessor`    | `blockprocessors` | `cw`        | `106`: before admonition's `105`    |
-        | `PassageIndexTreeprocessor` | `treeprocessors`  | `cw_index`  | `25`: any order works; before inline |
-        | `AttributeOrderPostprocessor` | `postprocessors` | `cw_attribute_order` | `35`: before raw HTML is put back, so only our own divs are touched |
+        | Class instance                | Registry          | Name                 | Priority |
+        | ----------------------------- | ----------------- | -------------------- | :------: |
+        | `WarnedPassageProcessor`      | `blockprocessors` | `cw`                 |  `106`   |
+        | `PassageIndexTreeprocessor`   | `treeprocessors`  | `cw_index`           |  `25`    |
+        | `AttributeOrderPostprocessor` | `postprocessors`  | `cw_attribute_order` |  `35`    |
+
+        106 runs before admonition (105), which would otherwise take `!!! cw` as an admonition of class
+        cw. 35 runs before raw HTML is put back (30), so only the passages' own tags are reordered.
         """
         md.registerExtension(self)
         css_class = self.getConfig("css_class")
@@ -201,7 +205,7 @@ class ContentWarningExtension(Extension):
         md.postprocessors.register(AttributeOrderPostprocessor(md, css_class), "cw_attribute_order", 35)
 
     def reset(self) -> None:
-        # A conversion that failed half-way must not leave its passages to be numbered in the next one.
+        # Drop the passages of a conversion that failed half-way; a finished one has cleared them.
         if hasattr(self, "processor"):
             self.processor.passages.clear()
 
@@ -233,7 +237,7 @@ _ANY_OPENER_RE = re.compile(r"^!!! ?[\w-]")  # a passage or an admonition: both 
 
 
 def quoted_tags(rest: str) -> str | None:
-    """The tags text between the quotes after ``!!! cw``, stripped; '' when there is none, None if unquoted."""
+    """The text between the quotes after ``!!! cw``, stripped: '' when there is none, None if unquoted."""
     if not rest.strip():
         return ""
     match = QUOTED_TAGS_RE.match(rest)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from content_warnings.gate import GateTag, Wording, div_end, render_gate, strip_gates
-from content_warnings.markdown_ext import find_passage_lines
+from content_warnings.markdown_ext import PassageOpener, find_passages
 from trigger_tags.vocabulary import Vocabulary, resolve_tags, split_tags
 
 PASSAGE_START = re.compile(r'<div class="cw-passage" data-cw-tags="(?P<tags>[^"]*)" data-cw-index="(?P<index>\d+)">')
@@ -54,9 +54,9 @@ def metadata_line(source_path: str | Path, key: str) -> int | None:
     return None
 
 
-def passage_lines(source_path: str | Path) -> list[int]:
+def passage_openers(source_path: str | Path) -> list[PassageOpener]:
     try:
-        return find_passage_lines(Path(source_path).read_text(encoding="utf-8"))
+        return find_passages(Path(source_path).read_text(encoding="utf-8"))
     except OSError:
         return []
 
@@ -79,14 +79,22 @@ def gate_content(
     the reader meets one clear warning rather than a stack of them.
     """
     result = GatedContent(html=content_html)
-    lines = passage_lines(source_path)
-    passages = []  # (start, end, inner start, inner end, slugs)
-    for match in PASSAGE_START.finditer(content_html):
+    markers = list(PASSAGE_START.finditer(content_html))
+    openers = passage_openers(source_path)
+    # The source is read line by line, the HTML as Markdown parsed it: trust the line
+    # numbers only when both found the same passages.
+    if len(openers) != len(markers):
+        openers = []
+    passages = []  # (start, end, inner HTML, slugs)
+    for match in markers:
         index = int(match.group("index"))
-        line = lines[index] if index < len(lines) else None
+        opener = openers[index] if index < len(openers) else None
+        line = opener.line if opener else None
         raws = split_tags(html.unescape(match.group("tags")))
         where = f"{shown_path}:{line}" if line else shown_path
-        if not raws:
+        if opener and opener.problem:
+            result.problems.append(f"{where}: {opener.problem}")
+        elif not raws:
             result.problems.append(
                 f"a warned passage needs at least one trigger tag in {where}: "
                 f'write it as !!! cw "self-harm" (several: !!! cw "grief, pregnancy-loss")'
@@ -95,6 +103,11 @@ def gate_content(
         result.problems += problems
         end = div_end(content_html, match.start())
         inner = content_html[match.end():end - len("</div>")]
+        if not inner.strip() and not (opener and opener.problem):
+            result.problems.append(
+                f"the warned passage at {where} is empty: indent its text by four spaces under the "
+                "!!! cw line, or the text would show without its warning"
+            )
         if FOOTNOTE_REF.search(inner):
             result.problems.append(
                 f"a footnote inside the warned passage at {where} would show its text outside the "

@@ -54,7 +54,7 @@ class Trigger:
 
 
 def normalise_tag(raw: str) -> str:
-    """The form a tag is compared in: ``"TW: Self Harm"``, ``"self_harm"`` and ``"#self-harm"`` all give ``"self-harm"``.
+    """How tags compare: ``"TW: Self Harm"``, ``"self_harm"`` and ``"#self-harm"`` all read ``self-harm``.
 
     NFKC and casefold first, so full-width letters and ``ß``-like cases compare equal; then a leading
     warning prefix goes, ``&`` reads ``and``, apostrophes go, and any run of spaces, underscores,
@@ -71,7 +71,7 @@ def normalise_tag(raw: str) -> str:
 
 
 def split_tags(value: str | Iterable[str] | None) -> list[str]:
-    """The raw tags of a metadata value: ``"grief, loss"`` or a list (as Pelican may give), empties dropped."""
+    """The raw tags of a metadata value (``"grief, loss"``, or a list as Pelican may give); no empties."""
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
@@ -120,7 +120,7 @@ class Vocabulary:
         return self._by_slug.get(slug)
 
     def resolve(self, raw: str) -> Trigger | None:
-        """The tag a writer meant by ``raw`` (a slug or alias, in any spelling that normalises to it), or None."""
+        """The tag ``raw`` names: a slug or alias, in any spelling that normalises to it; or None."""
         slug = self._by_key.get(normalise_tag(raw))
         return self._by_slug[slug] if slug else None
 
@@ -235,7 +235,8 @@ def vocabulary_from_entries(entries: list[dict[str, Any]], source: str | Path = 
             number=number,
             line=None,
             value=entry,
-            fields={str(key): _Field(value) for key, value in entry.items()} if isinstance(entry, dict) else {},
+            fields={str(key): _Field(value) for key, value in entry.items()}
+            if isinstance(entry, dict) else {},
         )
         for number, entry in enumerate(entries, start=1)
     ]
@@ -330,7 +331,7 @@ def _yaml_problem(error: yaml.YAMLError, source: str) -> str:
 
 
 def _build(entries: list[_RawEntry], source: str, problems: list[str]) -> Vocabulary:
-    """Check the entries as a whole and build the Vocabulary, or raise one HarbourError listing every problem."""
+    """Check the entries as a whole and build the Vocabulary, or raise one HarbourError with every problem."""
     triggers: dict[str, Trigger] = {}
     entry_of: dict[str, _RawEntry] = {}
 
@@ -349,7 +350,9 @@ def _build(entries: list[_RawEntry], source: str, problems: list[str]) -> Vocabu
         triggers[slug] = Trigger(
             slug=slug,
             label=_text(fields.get("label")),
-            aliases=tuple(item.value.strip() for item in _alias_fields(fields) if isinstance(item.value, str)),
+            aliases=tuple(
+                item.value.strip() for item in _alias_fields(fields) if isinstance(item.value, str)
+            ),
             parent=parent.strip() if isinstance(parent, str) and parent.strip() else None,
             description=_text(fields.get("description")),
         )
@@ -390,7 +393,9 @@ def _check_entry(entry: _RawEntry, source: str, problems: list[str]) -> str | No
                 f"every trigger needs a {key} ({_WHY[key]})"
             )
         elif not isinstance(field.value, str):
-            problems.append(f"{_place(source, field.line, entry)}: {key} of {name} must be text, {_not_text(field)}")
+            problems.append(
+                f"{_place(source, field.line, entry)}: {key} of {name} must be text, {_not_text(field)}"
+            )
     if slug_field is None or not isinstance(slug_field.value, str) or not slug_field.value.strip():
         return None
 
@@ -399,8 +404,8 @@ def _check_entry(entry: _RawEntry, source: str, problems: list[str]) -> str | No
         canonical = normalise_tag(slug)
         hint = f"; use {canonical!r}" if canonical and SLUG_RE.match(canonical) else ""
         problems.append(
-            f"{_place(source, slug_field.line, entry)}: slug {slug!r} is not canonical: it must be lower-case "
-            f"letters and digits joined by single hyphens, like 'self-harm'{hint}"
+            f"{_place(source, slug_field.line, entry)}: slug {slug!r} is not canonical: it must be "
+            f"lower-case letters and digits joined by single hyphens, like 'self-harm'{hint}"
         )
         return None
 
@@ -458,8 +463,9 @@ def _check_aliases(entry_of: dict[str, _RawEntry], source: str, problems: list[s
                 first_slug, first_entry, first = claimed[key]
                 spelt = f" as {item.value!r}" if item.value != first.value else ""
                 problems.append(
-                    f"{place}: alias {first.value!r} of {first_slug!r} ({_ref(first_entry, first.line)}) is also "
-                    f"claimed by {slug!r} ({_ref(entry, item.line)}){spelt}; an alias must name exactly one tag"
+                    f"{place}: alias {first.value!r} of {first_slug!r} ({_ref(first_entry, first.line)}) "
+                    f"is also claimed by {slug!r} ({_ref(entry, item.line)}){spelt}; "
+                    "an alias must name exactly one tag"
                 )
             else:
                 claimed[key] = (slug, entry, item)
