@@ -53,7 +53,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["safety", "trigger_tags", "content_warnings"]
+PLUGINS = ["safety", "trigger_tags", "content_warnings", "comments"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.
@@ -117,3 +117,40 @@ PORT = 8000
 
 CACHE_CONTENT = False
 LOAD_CONTENT_CACHE = False
+
+# --- Comments: moderated, threaded, never published without you (see plugins/comments/) -
+# Approved comments live in content/comments/<post-slug>/<id>.md; everything else (waiting,
+# rejected and spam comments, e-mails, IPs, the moderation history) lives in the private
+# store, outside content/ and out of git. Moderate with `invoke comments-queue`,
+# `comments-show`, `comments-approve`, `comments-reject`, `comments-spam`, `comments-unpublish`.
+COMMENTS = {
+    # The private store, relative to this file's folder. Back it up; never publish it.
+    "private_path": "private/comments",
+    # The public store of approved comments, inside PATH.
+    "public_path": "comments",
+    # "hold": every new comment waits for you (as WordPress does by default).
+    # "auto-approve-returning": someone with an approved comment (same name and e-mail) is
+    # published at once, unless the comment is flagged.
+    "moderation": "hold",
+    # Replies nest this deep, then line up at the deepest level (WordPress's default is 5).
+    "thread_depth": 5,
+    # A new comment containing one of these words or phrases (in any field) is marked as spam.
+    "disallowed_words": [],
+    # A new comment linking to one of these domains (or their subdomains) is marked as spam.
+    "disallowed_links": [],
+    # A new comment with this many links or more is flagged for a closer look (0: never).
+    "max_links_before_flag": 2,
+    # "crisis_phrases" (first-person crisis language) flags a comment as a possible crisis and
+    # always holds it, so you see it first and can write to the person privately. The default
+    # list is in plugins/comments/triage.py; set the key here only to replace it entirely.
+    # Longest accepted fields, in characters (content_warnings: number of tags). Defaults:
+    # author 80, author_url 200, email 254, body 5000, ip 45, user_agent 400, content_warnings 10.
+    "length_limits": {},
+    # The page that explains how comments work, linked under every post's comments.
+    "policy_url": "/comment-policy/",
+    # Each post's approved comments as JSON in the output; None writes none.
+    "json_path": "comments/{slug}.json",
+    # Atom feeds of comments: off while writing; publishconf.py turns them on.
+    "feed_atom": None,
+    "post_feed_atom": None,
+}

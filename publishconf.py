@@ -28,3 +28,10 @@ DRAFT_URL = ""
 # Set it here and nowhere else.
 PUBLISH_RSYNC_TARGET = "still-here.example.org:/var/www/still-here/"
 GITHUB_PAGES_BRANCH = "gh-pages"
+
+# Comment feeds: one for the whole site, one per post (see COMMENTS in pelicanconf.py).
+COMMENTS = {  # noqa: F405
+    **COMMENTS,  # noqa: F405
+    "feed_atom": "feeds/comments.atom.xml",
+    "post_feed_atom": "feeds/comments/{slug}.atom.xml",
+}

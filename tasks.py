@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import sys
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -169,3 +170,167 @@ def new_post(c, title, category="Notes", tags="", summary="", triggers="", warni
 def test(c, args=""):
     """Run the whole test suite (unit, build, browser and accessibility tests)."""
     c.run(f"{shlex.quote(sys.executable)} -m pytest {args}", pty=False)
+
+
+# --- Comments (plugins/comments) -----------------------------------------------------------
+# Every comments task reads COMMENTS from pelicanconf.py; --private and --content point it at
+# other stores (a backup, or the tests' temporary folders).
+
+STORE_HELP = {
+    "private": "the private store folder (default: COMMENTS['private_path'] in pelicanconf.py)",
+    "content": "the content folder whose comments/ holds the approved comments (default: PATH)",
+}
+
+
+def _comment_stores(private: str = "", content: str = ""):
+    from comments.config import comment_stores
+
+    return comment_stores(_settings(), root=ROOT, private=private or None, content=content or None)
+
+
+@contextmanager
+def _comments_errors(name: str):
+    """A HarbourError becomes one clear message and exit code 1, never a traceback."""
+    try:
+        yield
+    except HarbourError as error:
+        raise Exit(f"{name}: {error}", code=1) from None
+
+
+def _report(name: str, outcomes) -> None:
+    """Print what happened to each comment; exit 1 when any was refused."""
+    from comments.moderation import REFUSED
+
+    for outcome in outcomes:
+        print(outcome.message)
+    refused = [o.id for o in outcomes if o.result == REFUSED]
+    if refused:
+        raise Exit(f"{name}: nothing done for {', '.join(refused)} (see above)", code=1)
+
+
+@task(name="comments-queue", help=STORE_HELP)
+def comments_queue(c, private="", content=""):
+    """List the comments waiting for moderation (possible crises first)."""
+    from comments.moderation import format_queue, pending_queue
+
+    with _comments_errors("comments-queue"):
+        print(format_queue(pending_queue(_comment_stores(private, content))))
+
+
+@task(name="comments-show", help={"id": "the comment's id (from comments-queue)", **STORE_HELP})
+def comments_show(c, id, private="", content=""):
+    """Show one comment in full: text, e-mail, IP, flags and moderation history."""
+    from comments.moderation import comment_record, describe_comment
+
+    with _comments_errors("comments-show"):
+        print(describe_comment(comment_record(_comment_stores(private, content), id)))
+
+
+@task(
+    name="comments-approve",
+    iterable=["id"],
+    help={"id": "a comment's id; repeat --id to approve several", **STORE_HELP},
+)
+def comments_approve(c, id, private="", content=""):
+    """Approve comments: publish them to content/comments/<post>/<id>.md."""
+    from comments.moderation import approve_comments
+
+    with _comments_errors("comments-approve"):
+        _report("comments-approve", approve_comments(_comment_stores(private, content), id))
+
+
+@task(
+    name="comments-reject",
+    iterable=["id"],
+    help={"id": "a comment's id; repeat --id for several", "reason": "why, for your records (required)",
+          **STORE_HELP},
+)
+def comments_reject(c, id, reason="", private="", content=""):
+    """Reject waiting comments; they and the reason stay in the private store."""
+    from comments.moderation import reject_comments
+
+    with _comments_errors("comments-reject"):
+        _report("comments-reject", reject_comments(_comment_stores(private, content), id, reason))
+
+
+@task(
+    name="comments-spam",
+    iterable=["id"],
+    help={"id": "a comment's id; repeat --id for several", "reason": "a note for your records", **STORE_HELP},
+)
+def comments_spam(c, id, reason="", private="", content=""):
+    """Mark waiting comments as spam; they stay in the private store."""
+    from comments.moderation import mark_spam
+
+    with _comments_errors("comments-spam"):
+        _report("comments-spam", mark_spam(_comment_stores(private, content), id, reason))
+
+
+@task(
+    name="comments-unpublish",
+    iterable=["id"],
+    help={"id": "a published comment's id; repeat --id for several (e.g. with its replies)",
+          "reason": "a note for your records", **STORE_HELP},
+)
+def comments_unpublish(c, id, reason="", private="", content=""):
+    """Take published comments down (approved -> rejected); their private records stay."""
+    from comments.moderation import unpublish_comments
+
+    with _comments_errors("comments-unpublish"):
+        _report("comments-unpublish", unpublish_comments(_comment_stores(private, content), id, reason))
+
+
+@task(
+    name="comments-export",
+    help={"format": "json or wxr (WordPress eXtended RSS)", "output": "the file to write (required)",
+          "include_private": "json only: add e-mail, IP and user agent (refused inside content/, output/)",
+          **STORE_HELP},
+)
+def comments_export(c, format="json", output="", include_private=False, private="", content=""):
+    """Export every approved comment (public fields only by default) as JSON or WXR."""
+    from comments.export import export_comments, read_post_info
+
+    with _comments_errors("comments-export"):
+        if not output:
+            raise HarbourError("comments-export needs --output PATH, e.g. --output comments.json")
+        settings, published = _settings(), _settings(publish=True)
+        stores = _comment_stores(private, content)
+        posts = read_post_info(
+            stores.content_dir, settings["ARTICLE_PATHS"], timezone_name=settings["TIMEZONE"],
+            site_url=published["SITEURL"], article_url=settings["ARTICLE_URL"],
+        )
+        count = export_comments(
+            stores, format, output, include_private=include_private, posts=posts,
+            site_name=settings["SITENAME"], site_url=published["SITEURL"],
+            published_dirs=[Path(settings["OUTPUT_PATH"])],
+        )
+        print(f"Wrote {count} approved comments to {output} ({format})")
+
+
+@task(
+    name="comments-import",
+    help={"file": "a JSON file from comments-export, or a WordPress export (WXR .xml)", **STORE_HELP},
+)
+def comments_import(c, file="", private="", content=""):
+    """Import comments from JSON or WXR; running it again adds nothing twice."""
+    from comments.config import comments_settings
+    from comments.export import read_post_info
+    from comments.importer import import_file
+    from comments.triage import TriageRules
+
+    with _comments_errors("comments-import"):
+        if not file:
+            raise HarbourError("comments-import needs --file PATH (a comments-export JSON or WordPress .xml)")
+        settings = _settings()
+        stores = _comment_stores(private, content)
+        report = import_file(stores, TriageRules.from_settings(comments_settings(settings)), file)
+        print(report.summary())
+        posts = read_post_info(
+            stores.content_dir, settings["ARTICLE_PATHS"], timezone_name=settings["TIMEZONE"]
+        )
+        missing = report.missing_posts(set(posts))
+        if missing:
+            print(
+                f"Note: published comments arrived for posts this site does not have: {', '.join(missing)}. "
+                "The build refuses them until those posts exist (with the same Slug) or you unpublish them."
+            )

@@ -15,6 +15,7 @@ from harbour.errors import HarbourError
 # Words that appear nowhere else: where they show up, warned text has travelled.
 GATED_MARKER = "zebraquartzmarker"
 PASSAGE_MARKER = "marigoldfjordmarker"
+COMMENT_MARKER = "lanternpebblemarker"
 
 GATED_POST = f"""\
 Title: A gated post
@@ -67,6 +68,15 @@ def build_warned_site(tmp_path: Path, settings_file: Path | None = None, **overr
     content = write_site(tmp_path, {
         "gated.md": GATED_POST, "passage.md": PASSAGE_POST, "summary.md": SUMMARY_POST, "plain.md": PLAIN_POST,
     })
+    thread = content / "comments" / "a-post-with-a-warned-passage"
+    thread.mkdir(parents=True)
+    (thread / "0a1b2c3d4e5f.md").write_text(
+        "Author: Sam\nDate: 2024-04-04 09:00:00+01:00\nContent-Warnings: grief\n\n"
+        f"My own loss, {COMMENT_MARKER}.\n", encoding="utf-8",
+    )
+    (thread / "1a1b2c3d4e5f.md").write_text(
+        "Author: Ali\nDate: 2024-04-04 10:00:00+01:00\n\nThank you for writing this.\n", encoding="utf-8"
+    )
     kwargs: dict[str, object] = {"PATH": str(content), **overrides}
     if settings_file:
         return build_into(tmp_path / "output", settings_file, **kwargs)
@@ -97,14 +107,18 @@ def test_warned_text_never_leaks_outside_its_hidden_container(published: Path) -
             continue
         text = path.read_text(encoding="utf-8")
         visible = without_gate_bodies(text) if path.suffix == ".html" else text
-        inside += text.count(GATED_MARKER) + text.count(PASSAGE_MARKER)
-        for marker in (GATED_MARKER, PASSAGE_MARKER):
+        inside += text.count(GATED_MARKER) + text.count(PASSAGE_MARKER) + text.count(COMMENT_MARKER)
+        for marker in (GATED_MARKER, PASSAGE_MARKER, COMMENT_MARKER):
             if marker in visible:
                 leaks.append(f"{path.relative_to(published)} shows {marker}")
     assert not leaks, "\n".join(leaks)
-    assert inside >= 4, "the markers should be on the post pages, inside their gates"
-    feeds = list(published.glob("feeds/**/*.xml"))
-    assert feeds, "the publish build should write feeds"
+    assert inside >= 5, "the markers should be on the post pages, inside their gates"
+    # The places warned text could travel to were all written, and scanned above.
+    assert list(published.glob("feeds/**/*.xml")), "the publish build should write feeds"
+    assert list(published.glob("comments/*.json")), "the build should write per-post comment JSON"
+    assert "Thank you for writing this." in (published / "comments/a-post-with-a-warned-passage.json").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_gated_body_is_hidden_and_unsnippeted(published: Path) -> None:

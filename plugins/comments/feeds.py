@@ -1,0 +1,100 @@
+"""What the build writes besides pages: each post's comments as JSON, and Atom feeds of comments.
+
+A comment with its own content warnings never shows its text here: its JSON entry and its
+feed entry carry the warning and the way to the post, where the text waits behind the gate.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from typing import Any
+
+from feedgenerator import Atom1Feed
+
+from comments.threads import CommentNode, walk
+
+
+@dataclass(frozen=True)
+class PostComments:
+    """One post's approved comments and where the post lives."""
+
+    slug: str
+    title: str
+    url: str  # absolute when the site has an address, else site-relative
+    nodes: Sequence[CommentNode]
+
+
+def _public_entry(node: CommentNode) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": node.id,
+        "reply_to": node.reply_to,
+        "author": node.author,
+        "author_url": node.author_url,
+        "date": node.date.isoformat(),
+        "anchor": node.anchor,
+    }
+    if node.content_warnings:
+        entry["content_warnings"] = node.content_warnings
+        entry["body_withheld"] = True
+    else:
+        entry["body"] = node.comment.body
+        entry["body_html"] = node.body_html
+    return entry
+
+
+def post_comments_json(post: PostComments) -> str:
+    """The public JSON of one post's comments, in reading order (warned bodies withheld)."""
+    data = {
+        "post": post.slug,
+        "url": post.url,
+        "count": sum(1 for _ in walk(post.nodes)),
+        "comments": [_public_entry(node) for node in walk(post.nodes)],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _feed_body(node: CommentNode, link: str) -> str:
+    if node.content_warnings:
+        tags = escape(", ".join(node.content_warnings))
+        return (
+            f"<p>This comment carries a content warning: {tags}. "
+            f'<a href="{escape(link)}">Read it on the site</a>, where it waits behind the warning.</p>'
+        )
+    return node.body_html
+
+
+def comments_atom(
+    posts: Iterable[PostComments],
+    *,
+    title: str,
+    link: str,
+    feed_url: str,
+    language: str = "en",
+    max_items: int | None = None,
+) -> str:
+    """An Atom feed of the given posts' comments, newest first."""
+    feed = Atom1Feed(title=title, link=link, description="", feed_url=feed_url, language=language)
+    entries: list[tuple[datetime, str, CommentNode, PostComments]] = [
+        (node.date, node.id, node, post) for post in posts for node in walk(post.nodes)
+    ]
+    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    for _, _, node, post in entries[:max_items]:
+        comment_link = f"{post.url}#{node.anchor}"
+        feed.add_item(
+            title=f"{node.author} on {post.title}",
+            link=comment_link,
+            description=_feed_body(node, comment_link),
+            unique_id=comment_link,
+            pubdate=node.date,
+            updateddate=node.date,
+            author_name=node.author,
+            author_link=node.author_url,
+        )
+    buffer = io.StringIO()
+    feed.write(buffer, "utf-8")
+    return buffer.getvalue()

@@ -1,0 +1,191 @@
+"""What a comment is: its public fields, its private record, and the rules every id, date and URL follows."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from harbour.errors import HarbourError
+
+# Ids this project writes are 12 hex digits; imports may bring longer, prefixed ones (wp-<site>-123).
+COMMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+COMMENT_ID_HELP = "3 to 64 characters: lower-case letters, digits and '-', not starting with '-'"
+# A post slug names a folder in the public store, so it must be one harmless path segment.
+POST_SLUG = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,199}$")
+
+STATUSES = ("pending", "approved", "rejected", "spam")
+DATE_EXAMPLE = "2024-04-03 09:12:00+01:00"
+
+
+def new_comment_id() -> str:
+    """A fresh id: 48 random bits, so two arrivals in the same second never share one."""
+    return secrets.token_hex(6)
+
+
+def is_comment_id(value: object) -> bool:
+    return isinstance(value, str) and bool(COMMENT_ID.match(value))
+
+
+def is_post_slug(value: object) -> bool:
+    return isinstance(value, str) and bool(POST_SLUG.match(value))
+
+
+def http_url(value: str | None) -> str | None:
+    """``value`` when it is a plain http(s) URL with a host, else None.
+
+    Only such URLs may become an author's link: anything else (javascript:, data:, a bare
+    word) could run code or mislead, and a quote or space could break out of the attribute.
+    """
+    if not value or any(c.isspace() or c in "\"'<>`\\" for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return value
+    return None
+
+
+def format_date(date: datetime) -> str:
+    """The public file's form of a date: ``2024-04-03 09:12:00+01:00`` (seconds, with its offset)."""
+    return date.replace(microsecond=0).isoformat(sep=" ")
+
+
+def parse_date(text: str) -> datetime:
+    """Read a timezone-aware date; ValueError says what is wrong and what is allowed."""
+    try:
+        date = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date; write it as {DATE_EXAMPLE}") from None
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError(
+            f"{text!r} has no UTC offset, so its moment is ambiguous; add one, e.g. {DATE_EXAMPLE}"
+        )
+    return date
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class PublicComment:
+    """The fields of a comment that may be published: exactly what its public file holds."""
+
+    id: str
+    post: str
+    author: str
+    date: datetime
+    body: str
+    reply_to: str | None = None
+    author_url: str | None = None
+    content_warnings: tuple[str, ...] = ()
+    # Where it was read from and the line of each header field, for error messages only.
+    source_path: Path | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def public_fields(self) -> dict[str, Any]:
+        """JSON-ready public fields, in a stable order."""
+        return {
+            "id": self.id,
+            "post": self.post,
+            "reply_to": self.reply_to,
+            "author": self.author,
+            "author_url": self.author_url,
+            "date": self.date.isoformat(),
+            "content_warnings": list(self.content_warnings),
+            "body": self.body,
+        }
+
+    def line_of(self, header: str) -> int | None:
+        return self.lines.get(header)
+
+
+@dataclass
+class PrivateRecord:
+    """Everything known about one comment, public and private; kept forever in the private store."""
+
+    comment: PublicComment
+    status: str
+    email: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    reason: str = ""
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    received_at: datetime = field(default_factory=utc_now)
+    source: str = "form"
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.comment.id
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "harbour-comment-record",
+            "version": 1,
+            **self.comment.public_fields(),
+            "status": self.status,
+            "reason": self.reason,
+            "flags": list(self.flags),
+            "notes": list(self.notes),
+            "email": self.email,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "received_at": self.received_at.isoformat(),
+            "source": self.source,
+            "history": list(self.history),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], path: Path) -> PrivateRecord:
+        """Read a record written by :meth:`to_json`; a damaged one names its file and field."""
+        try:
+            comment = PublicComment(
+                id=data["id"],
+                post=data["post"],
+                author=data["author"],
+                date=parse_date(data["date"]),
+                body=data["body"],
+                reply_to=data.get("reply_to"),
+                author_url=data.get("author_url"),
+                content_warnings=tuple(data.get("content_warnings") or ()),
+                source_path=path,
+            )
+            record = cls(
+                comment=comment,
+                status=data["status"],
+                email=data.get("email"),
+                ip=data.get("ip"),
+                user_agent=data.get("user_agent"),
+                reason=data.get("reason") or "",
+                flags=list(data.get("flags") or []),
+                notes=list(data.get("notes") or []),
+                received_at=parse_date(data["received_at"]),
+                source=data.get("source") or "unknown",
+                history=list(data.get("history") or []),
+            )
+        except KeyError as missing:
+            raise HarbourError(
+                f"{path}: the private record has no {missing.args[0]!r} field; it was edited by hand or "
+                "damaged. Restore it from your backup of the private store"
+            ) from None
+        except (TypeError, ValueError) as error:
+            raise HarbourError(
+                f"{path}: the private record cannot be read ({error}); restore it from your backup "
+                "of the private store"
+            ) from None
+        if record.status not in STATUSES:
+            raise HarbourError(
+                f"{path}: status {record.status!r} is not one of {', '.join(STATUSES)}; "
+                "restore the record from your backup"
+            )
+        return record
+
+    def with_comment(self, **changes: Any) -> PrivateRecord:
+        return replace(self, comment=replace(self.comment, **changes))

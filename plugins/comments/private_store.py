@@ -1,0 +1,131 @@
+"""The private store: every comment ever received, with its e-mail, IP and moderation history.
+
+Layout under the store's folder (outside content/, git-ignored)::
+
+    records/<id>.json   one record per comment, rewritten atomically on every change
+    audit.log           one JSON line per step (arrival, approval, ...), never shortened
+    .lock               held while a command changes anything, so two moderators cannot race
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from comments.model import PrivateRecord, is_comment_id
+from harbour.errors import HarbourError, did_you_mean
+from harbour.files import atomic_write_text
+
+
+class PrivateStore:
+    """One private store folder. Changes must happen inside :meth:`locked`."""
+
+    def __init__(self, root: str | Path, *, lock_timeout: float = 30.0) -> None:
+        self.root = Path(root)
+        self.records_dir = self.root / "records"
+        self.audit_path = self.root / "audit.log"
+        self.lock_path = self.root / ".lock"
+        self.lock_timeout = lock_timeout
+        self._lock: FileLock | None = None
+
+    def __repr__(self) -> str:
+        return f"PrivateStore({str(self.root)!r})"
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store-wide lock (re-entrant within one process)."""
+        if self._lock is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(self.lock_path, timeout=self.lock_timeout)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise HarbourError(
+                f"another comments command has held the lock {self.lock_path} for over "
+                f"{self.lock_timeout:g} s; wait for it to finish and try again (if none is running, "
+                "the lock is stale: delete that file)"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def record_path(self, comment_id: str) -> Path:
+        if not is_comment_id(comment_id):
+            # Ids become file names; refusing odd ones here keeps '../' out of every path.
+            raise HarbourError(f"{comment_id!r} is not a comment id; ids look like 3f9c2a7b1d4e")
+        return self.records_dir / f"{comment_id}.json"
+
+    def ids(self) -> list[str]:
+        if not self.records_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.records_dir.glob("*.json") if is_comment_id(p.stem))
+
+    def exists(self, comment_id: str) -> bool:
+        return self.record_path(comment_id).is_file()
+
+    def read(self, comment_id: str) -> PrivateRecord:
+        path = self.record_path(comment_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise HarbourError(
+                f"no comment with id {comment_id!r} in the private store {self.root}"
+                + did_you_mean(comment_id, self.ids())
+                + "; `invoke comments-queue` lists the waiting ones"
+            ) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise HarbourError(
+                f"{path}:{error.lineno}: the private record is not valid JSON ({error.msg}); "
+                "restore it from your backup of the private store"
+            ) from None
+        return PrivateRecord.from_json(data, path)
+
+    def all_records(self) -> list[PrivateRecord]:
+        return [self.read(comment_id) for comment_id in self.ids()]
+
+    def write(self, record: PrivateRecord) -> None:
+        text = json.dumps(record.to_json(), ensure_ascii=False, indent=2) + "\n"
+        atomic_write_text(self.record_path(record.id), text, private=True)
+
+    def append_audit(self, entry: dict[str, Any]) -> None:
+        """Add one line to the audit log.
+
+        The whole log is rewritten through a temporary file rather than appended in place:
+        an append cut short by a crash would leave half a JSON line that breaks every later
+        read, while a rename leaves the old log or the new one. The store lock makes the
+        read-then-write safe.
+        """
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        try:
+            old = self.audit_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            old = ""
+        if old and not old.endswith("\n"):
+            old += "\n"
+        atomic_write_text(self.audit_path, old + line, private=True)
+
+    def audit_entries(self) -> list[dict[str, Any]]:
+        try:
+            text = self.audit_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        entries = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise HarbourError(
+                    f"{self.audit_path}:{number}: not a JSON line ({error.msg}); "
+                    "the audit log was edited by hand or damaged"
+                ) from None
+        return entries

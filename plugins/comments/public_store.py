@@ -1,0 +1,230 @@
+"""The public store: one Markdown file per approved comment, ``<public_dir>/<post-slug>/<id>.md``.
+
+Only public fields ever reach these files. Reading them is strict, because a mistake here
+would otherwise show up as a comment silently missing from a post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from comments.model import (
+    COMMENT_ID_HELP,
+    PublicComment,
+    format_date,
+    http_url,
+    is_comment_id,
+    is_post_slug,
+    parse_date,
+)
+from harbour.errors import HarbourError, did_you_mean, where
+from harbour.files import atomic_write_text
+
+HEADERS = ("Author", "Date", "Reply-To", "Author-URL", "Content-Warnings")
+REQUIRED_HEADERS = ("Author", "Date")
+# Files a writer may keep beside the post folders (notes to themselves), never read as comments.
+IGNORED_FILES = ("README.md", "README.txt", "README")
+
+
+def public_comment_path(public_dir: Path, post: str, comment_id: str) -> Path:
+    return Path(public_dir) / post / f"{comment_id}.md"
+
+
+def format_comment_file(comment: PublicComment) -> str:
+    """The text of a public comment file (the inverse of :func:`parse_comment_text`)."""
+    lines = [f"Author: {comment.author}", f"Date: {format_date(comment.date)}"]
+    if comment.reply_to:
+        lines.append(f"Reply-To: {comment.reply_to}")
+    if comment.author_url:
+        lines.append(f"Author-URL: {comment.author_url}")
+    if comment.content_warnings:
+        lines.append(f"Content-Warnings: {', '.join(comment.content_warnings)}")
+    return "\n".join(lines) + "\n\n" + comment.body.strip() + "\n"
+
+
+def split_tags(value: str) -> tuple[str, ...]:
+    return tuple(tag.strip() for tag in value.split(",") if tag.strip())
+
+
+def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = None) -> PublicComment:
+    """Read one public comment file's text; HarbourError lists every problem with its line."""
+    shown = shown or str(path)
+    problems: list[str] = []
+    comment_id = path.stem
+    if not is_comment_id(comment_id):
+        problems.append(
+            f"{shown}: the file name {path.name!r} is not a comment id ({COMMENT_ID_HELP}); "
+            "rename it, e.g. to 3f9c2a7b1d4e.md"
+        )
+    fields: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    body_start = None
+    text_lines = text.replace("\r\n", "\n").split("\n")
+    for number, line in enumerate(text_lines, start=1):
+        if not line.strip():
+            body_start = number
+            break
+        name, colon, value = line.partition(":")
+        name = name.strip()
+        if not colon or not name:
+            problems.append(
+                f"{where(shown, number)}: {line.strip()!r} is not a header line 'Name: value'; "
+                "end the header with an empty line before the comment's text"
+            )
+            continue
+        canonical = next((h for h in HEADERS if h.lower() == name.lower()), None)
+        if canonical is None:
+            problems.append(
+                f"{where(shown, number)}: unknown header {name!r}; allowed: {', '.join(HEADERS)}"
+                + did_you_mean(name, HEADERS)
+            )
+            continue
+        if canonical in fields:
+            problems.append(
+                f"{where(shown, number)}: {canonical} appears twice (first on line {lines[canonical]}); "
+                "keep one"
+            )
+            continue
+        fields[canonical] = value.strip()
+        lines[canonical] = number
+    for name in REQUIRED_HEADERS:
+        if not fields.get(name):
+            problems.append(
+                f"{where(shown, 1)}: no {name} header; every comment needs "
+                + ("'Author: <display name>'" if name == "Author" else "'Date: 2024-04-03 09:12:00+01:00'")
+            )
+    date = None
+    if fields.get("Date"):
+        try:
+            date = parse_date(fields["Date"])
+        except ValueError as error:
+            problems.append(f"{where(shown, lines['Date'])}: Date {error}")
+    reply_to = fields.get("Reply-To") or None
+    if reply_to is not None and not is_comment_id(reply_to):
+        problems.append(
+            f"{where(shown, lines['Reply-To'])}: Reply-To {reply_to!r} is not a comment id "
+            f"({COMMENT_ID_HELP}); use the file name (without .md) of the comment it answers"
+        )
+    author_url = fields.get("Author-URL") or None
+    if author_url is not None and http_url(author_url) is None:
+        problems.append(
+            f"{where(shown, lines['Author-URL'])}: Author-URL {author_url!r} is not an http(s) address; "
+            "use a full address such as https://example.org/ or remove the line"
+        )
+    body = "\n".join(text_lines[body_start:]).strip() if body_start else ""
+    if not body:
+        problems.append(
+            f"{where(shown, (body_start or len(text_lines)))}: the comment has no text; "
+            "write it after an empty line below the header"
+        )
+    if problems:
+        raise HarbourError(problems)
+    assert date is not None
+    return PublicComment(
+        id=comment_id,
+        post=post,
+        author=fields["Author"],
+        date=date,
+        body=body,
+        reply_to=reply_to,
+        author_url=author_url,
+        content_warnings=split_tags(fields.get("Content-Warnings", "")),
+        source_path=path,
+        lines=lines,
+    )
+
+
+def parse_comment_file(path: Path, *, post: str, shown: str | None = None) -> PublicComment:
+    shown = shown or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise HarbourError(
+            f"{shown}: not valid UTF-8 (byte {error.start}); save the file as UTF-8"
+        ) from None
+    return parse_comment_text(text, path=path, post=post, shown=shown)
+
+
+def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[str, Path] | str]:
+    """(post slug, file) for every comment file; a problem string for anything that does not belong."""
+    for entry in sorted(public_dir.iterdir()):
+        if entry.name.startswith("."):
+            continue  # editor backups and the temporary files of an interrupted atomic write
+        shown = where(entry, root=shown_root)
+        if entry.is_file():
+            if entry.name not in IGNORED_FILES:
+                yield (
+                    f"{shown}: comments live in one folder per post, "
+                    f"<comments folder>/<post-slug>/<id>.md; move this file into its post's folder"
+                )
+            continue
+        if not is_post_slug(entry.name):
+            yield f"{shown}: {entry.name!r} cannot be a post slug; rename the folder to the post's slug"
+            continue
+        for path in sorted(entry.iterdir()):
+            if path.name.startswith("."):
+                continue
+            if path.suffix != ".md" or not path.is_file():
+                yield f"{where(path, root=shown_root)}: only <id>.md comment files belong in a post's folder"
+                continue
+            yield entry.name, path
+
+
+def read_public_comments(public_dir: Path, *, shown_root: Path | None = None) -> list[PublicComment]:
+    """Every comment in the public store; one HarbourError lists every problem in every file.
+
+    A missing folder means no comments yet. ``shown_root`` shortens the paths in messages.
+    """
+    comments, problems = collect_public_comments(public_dir, shown_root=shown_root)
+    if problems:
+        raise HarbourError(problems)
+    return comments
+
+
+def collect_public_comments(
+    public_dir: Path, *, shown_root: Path | None = None
+) -> tuple[list[PublicComment], list[str]]:
+    """The readable comments of the public store, and a message for each file that is not."""
+    public_dir = Path(public_dir)
+    if not public_dir.is_dir():
+        return [], []
+    comments: list[PublicComment] = []
+    problems: list[str] = []
+    for item in _comment_files(public_dir, shown_root):
+        if isinstance(item, str):
+            problems.append(item)
+            continue
+        post, path = item
+        try:
+            comments.append(parse_comment_file(path, post=post, shown=where(path, root=shown_root)))
+        except HarbourError as error:
+            problems += error.problems
+    return comments, problems
+
+
+def find_public_comment(public_dir: Path, comment_id: str) -> PublicComment | None:
+    """The published comment with this id, wherever it is, or None."""
+    for path in sorted(Path(public_dir).glob(f"*/{comment_id}.md")):
+        return parse_comment_file(path, post=path.parent.name)
+    return None
+
+
+def write_public_comment(public_dir: Path, comment: PublicComment) -> Path:
+    path = public_comment_path(public_dir, comment.post, comment.id)
+    atomic_write_text(path, format_comment_file(comment))
+    return path
+
+
+def remove_public_comment(public_dir: Path, post: str, comment_id: str) -> bool:
+    """Remove a published comment's file; False when it was not there."""
+    path = public_comment_path(public_dir, post, comment_id)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    try:
+        path.parent.rmdir()  # only succeeds once the post has no comments left
+    except OSError:
+        pass
+    return True

@@ -1,0 +1,381 @@
+"""Export and import: JSON and WXR round trips, idempotent imports, and real WordPress exports.
+
+The WordPress files are the real fixtures beside the repository (../shared/fixtures); they
+are read in place, never copied, and never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import defusedxml.ElementTree as SafeET
+import pytest
+
+from comment_helpers import comment_file, make_stores, write_comments
+from comments.config import CommentStores
+from comments.export import PostInfo, export_comments, read_post_info
+from comments.importer import import_file, read_json_export
+from comments.moderation import approve_comments, receive_comment
+from comments.public_store import read_public_comments
+from comments.threads import build_threads, thread_problems, walk
+from comments.triage import DEFAULT_LENGTH_LIMITS, TriageRules
+from comments.wxr_import import read_wxr
+from conftest import ROOT
+from harbour.errors import HarbourError
+
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+WORDPRESS = FIXTURES / "wordpress-importer"
+WP = "{http://wordpress.org/export/1.2/}"
+
+
+def test_the_shared_fixtures_are_there() -> None:
+    # Not a skip: CI has them beside the repository, and a missing folder must fail loudly.
+    assert (FIXTURES / "pelican" / "wordpressexport.xml").is_file()
+    assert len(list(WORDPRESS.glob("*.xml"))) >= 10
+
+
+@pytest.fixture
+def example_site(tmp_path: Path) -> CommentStores:
+    """A copy of the example site's approved comments (the project's content/ is only read)."""
+    stores = make_stores(tmp_path / "example")
+    shutil.copytree(ROOT / "content" / "comments", stores.public_dir)
+    return stores
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.md"))}
+
+
+@pytest.mark.parametrize("fmt", ["json", "wxr"])
+def test_round_trip_into_an_empty_site_gives_the_same_public_comments(
+    example_site: CommentStores, tmp_path: Path, fmt: str
+) -> None:
+    exported = tmp_path / f"comments.{fmt}"
+    count = export_comments(example_site, fmt, exported, site_name="Still Here", site_url="https://x.example")
+    original = tree(example_site.public_dir)
+    assert count == len(original) >= 20
+    empty = make_stores(tmp_path / "empty")
+    report = import_file(empty, TriageRules(), exported, moderator="tester")
+    assert len(report.created) == count and report.statuses == {"approved": count}
+    assert tree(empty.public_dir) == original  # byte for byte: ids, headers, Markdown, warnings
+    assert len(empty.private.ids()) == count
+
+    again = import_file(empty, TriageRules(), exported, moderator="tester")
+    assert again.created == [] and len(again.existing) == count
+    assert tree(empty.public_dir) == original and len(empty.private.audit_entries()) == count
+
+
+def test_importing_into_the_site_it_came_from_changes_nothing(
+    example_site: CommentStores, tmp_path: Path
+) -> None:
+    export_comments(example_site, "json", tmp_path / "c.json")
+    before = tree(example_site.public_dir)
+    report = import_file(example_site, TriageRules(), tmp_path / "c.json")
+    assert report.created == [] and tree(example_site.public_dir) == before
+    assert example_site.private.ids() == []
+
+
+def test_the_json_export_holds_public_fields_only_by_default(
+    example_site: CommentStores, tmp_path: Path
+) -> None:
+    export_comments(example_site, "json", tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    assert data["format"] == "harbour-comments" and data["version"] == 1
+    assert set(data["comments"][0]) == {
+        "id",
+        "post",
+        "reply_to",
+        "author",
+        "author_url",
+        "date",
+        "content_warnings",
+        "body",
+    }
+
+
+def test_private_fields_are_exported_only_on_request_and_never_into_published_folders(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    record = receive_comment(
+        stores,
+        TriageRules(),
+        post="first-post",
+        author="Sam",
+        body="Hi",
+        email="sam@example.invalid",
+        ip="192.0.2.44",
+    ).record
+    approve_comments(stores, [record.id])
+    with pytest.raises(HarbourError, match="inside .*content.*which is published"):
+        export_comments(stores, "json", stores.content_dir / "backup.json", include_private=True)
+    with pytest.raises(HarbourError, match="inside .*output"):
+        export_comments(
+            stores,
+            "json",
+            tmp_path / "output" / "b.json",
+            include_private=True,
+            published_dirs=[tmp_path / "output"],
+        )
+    with pytest.raises(HarbourError, match="--format json only"):
+        export_comments(stores, "wxr", tmp_path / "b.xml", include_private=True)
+    export_comments(stores, "json", tmp_path / "backup.json", include_private=True)
+    (item,) = json.loads((tmp_path / "backup.json").read_text(encoding="utf-8"))["comments"]
+    assert item["private"] == {"email": "sam@example.invalid", "ip": "192.0.2.44", "user_agent": None}
+    # ...and restoring the backup brings them back.
+    restored = make_stores(tmp_path / "restored")
+    import_file(restored, TriageRules(), tmp_path / "backup.json")
+    assert restored.private.read(record.id).email == "sam@example.invalid"
+
+
+def test_the_wxr_export_is_what_wordpress_expects(example_site: CommentStores, tmp_path: Path) -> None:
+    posts = read_post_info(
+        ROOT / "content",
+        ["posts"],
+        timezone_name="Europe/London",
+        site_url="https://x.example",
+        article_url="posts/{date:%Y}/{date:%m}/{slug}/",
+    )
+    export_comments(
+        example_site,
+        "wxr",
+        tmp_path / "c.xml",
+        posts=posts,
+        site_name="Still Here",
+        site_url="https://x.example",
+    )
+    root = SafeET.parse(tmp_path / "c.xml").getroot()
+    channel = root.find("channel")
+    assert channel.findtext(f"{WP}wxr_version") == "1.2"
+    items = channel.findall("item")
+    assert {i.findtext(f"{WP}post_type") for i in items} == {"post"}
+    rupture = next(i for i in items if i.findtext(f"{WP}post_name") == "the-first-rupture")
+    assert rupture.findtext("title") == "The first rupture"
+    assert rupture.findtext("link") == "https://x.example/posts/2024/06/the-first-rupture/"
+    numbers = set()
+    for item in items:
+        comments = item.findall(f"{WP}comment")
+        ids = {c.findtext(f"{WP}comment_id") for c in comments}
+        numbers |= ids
+        for comment in comments:
+            for name in (
+                "comment_author",
+                "comment_date",
+                "comment_date_gmt",
+                "comment_content",
+                "comment_approved",
+                "comment_type",
+                "comment_parent",
+            ):
+                assert comment.find(f"{WP}{name}") is not None, name
+            assert comment.findtext(f"{WP}comment_id").isdigit()
+            assert comment.findtext(f"{WP}comment_author_email") == ""
+            assert comment.findtext(f"{WP}comment_author_IP") == ""
+            parent = comment.findtext(f"{WP}comment_parent")
+            assert parent == "0" or parent in ids  # parents are on the same post
+            assert comment.findtext(f"{WP}comment_content").startswith("<")  # HTML, as WordPress stores it
+    assert len(numbers) == len(tree(example_site.public_dir))
+    warned = [
+        c for c in root.iter(f"{WP}comment") if "Content warning:" in c.findtext(f"{WP}comment_content")
+    ]
+    assert len(warned) == 1 and "pregnancy-loss" in warned[0].findtext(f"{WP}comment_content")
+
+
+def test_post_info_reads_titles_dates_and_addresses() -> None:
+    posts = read_post_info(
+        ROOT / "content",
+        ["posts"],
+        timezone_name="Europe/London",
+        site_url="https://x.example",
+        article_url="posts/{date:%Y}/{date:%m}/{slug}/",
+    )
+    assert isinstance(posts["starting-here"], PostInfo)
+    assert posts["starting-here"].date.tzinfo is not None
+    assert posts["starting-here"].url.startswith("https://x.example/posts/20")
+
+
+# --- Real WordPress exports -------------------------------------------------------------------
+
+
+def test_pelicans_wordpress_export_imports_threaded_comments_and_skips_the_pingback(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    report = import_file(stores, TriageRules(), FIXTURES / "pelican" / "wordpressexport.xml")
+    assert report.statuses == {"approved": 3}
+    assert any("a pingback, not a comment" in s for s in report.skipped)
+    comments = read_public_comments(stores.public_dir)
+    assert {c.post for c in comments} == {"with-comments"}
+    assert thread_problems(comments, {"with-comments"}) == []
+    assert any(c.reply_to for c in comments)  # the threading survived
+    assert all(c.id.startswith("wp-") for c in comments)
+    # E-mails and IPs went to the private store only.
+    assert stores.private.read(comments[0].id).email.endswith("@mail.test")
+    public_text = "".join(tree(stores.public_dir).values())
+    assert "@mail.test" not in public_text and "127.0.0.1" not in public_text
+
+
+def test_the_theme_unit_test_data_needs_a_higher_body_limit_and_says_so(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    source = WORDPRESS / "theme-unit-test-data.xml"
+    with pytest.raises(HarbourError) as caught:
+        import_file(stores, TriageRules(), source)
+    assert (
+        "theme-unit-test-data.xml, post 'template-comments', comment 881: body is 5202 characters long"
+        in str(caught.value)
+    )
+    assert "raise COMMENTS['length_limits']['body']" in str(caught.value)
+    assert stores.private.ids() == [] and not stores.public_dir.exists()  # a refused file changes nothing
+
+    rules = TriageRules(length_limits={**DEFAULT_LENGTH_LIMITS, "body": 8000})
+    report = import_file(stores, rules, source)
+    assert report.statuses == {"approved": 23, "pending": 1}
+    assert sum("pingback" in s or "trackback" in s for s in report.skipped) == 4
+    assert any("on the page 'Page with comments'" in s for s in report.skipped)
+    comments = read_public_comments(stores.public_dir)
+    assert thread_problems(comments, {c.post for c in comments}) == []
+    chain = build_threads([c for c in comments if c.post == "template-comments"], max_depth=5)
+    assert max(n.depth for n in walk(chain)) == 5  # the ten-level chain lines up at the fifth
+    assert any("Γιάννης" in c.author for c in comments)
+    html_bodies = [c.body for c in comments if "<h1" in c.body or "<img" in c.body or "<script" in c.body]
+    assert html_bodies == []  # converted to Markdown, not kept as HTML
+    assert "**Header one**" in next(c.body for c in comments if c.id.endswith("-881"))
+    assert import_file(stores, rules, source).created == []
+
+
+@pytest.mark.parametrize(
+    ("name", "comments"),
+    [
+        ("small-export.xml", 1),
+        ("valid-wxr-1.0.xml", 1),
+        ("valid-wxr-1.1.xml", 1),
+        ("wxr-comprehensive.xml", 1),
+        ("test-serialized-comment-meta.xml", 1),
+        ("a11y-unit-test-data.xml", 24),
+        ("namespace-edge-cases.xml", 0),
+        ("wxr-utf-8-challenges.xml", 0),
+        ("post-content-blank-lines.xml", 0),
+        ("crazy-cdata-escaped.xml", 0),
+    ],
+)
+def test_real_exports_of_every_wxr_version_read(name: str, comments: int) -> None:
+    read = read_wxr(WORDPRESS / name)
+    assert len(read.comments) == comments
+    for comment in read.comments:
+        assert comment.date.tzinfo is not None and comment.body
+
+
+def test_wordpress_line_breaks_become_markdown_line_breaks() -> None:
+    (comment,) = read_wxr(WORDPRESS / "small-export.xml").comments
+    assert comment.body == (
+        "Hi, this is a comment.  \nTo delete a comment, just log in and view the post's comments. "
+        "There you will have the option to edit or delete them."
+    )
+    assert comment.author_url == "http://wordpress.org/"
+
+
+def test_local_and_gmt_times_give_the_comment_its_offset() -> None:
+    dates = {
+        c.id.rsplit("-", 1)[1]: c.date for c in read_wxr(WORDPRESS / "theme-unit-test-data.xml").comments
+    }
+    assert dates["881"].isoformat() == "2012-09-03T10:18:04-07:00"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("malformed.xml", r"malformed\.xml:90: not well-formed XML .*export it again"),
+        ("malformed-simple.xml", r"malformed-simple\.xml:14: not well-formed XML"),
+        ("crazy-cdata.xml", r"crazy-cdata\.xml:18: not well-formed XML"),
+        ("missing-version-tag.xml", r"no valid <wp:wxr_version>"),
+    ],
+)
+def test_broken_exports_are_refused_with_file_and_line(name: str, expected: str, tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    with pytest.raises(HarbourError, match=expected):
+        import_file(stores, TriageRules(), WORDPRESS / name)
+    assert stores.private.ids() == []
+
+
+def test_entity_expansion_attacks_are_refused(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text(
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
+        "<rss><channel><title>&lol2;</title></channel></rss>",
+        encoding="utf-8",
+    )
+    with pytest.raises(HarbourError, match="refused: the file uses XML features"):
+        read_wxr(bomb)
+
+
+def test_a_comment_in_a_fake_wp_namespace_is_not_imported(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.xml"
+    fake.write_text(
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2</wp:wxr_version>'
+        "<item><title>T</title><wp:post_name>t</wp:post_name><wp:post_type>post</wp:post_type>"
+        '<wp:comment xmlns:wp="http://example.com/fake/"><wp:comment_id>1</wp:comment_id>'
+        "<wp:comment_author>X</wp:comment_author><wp:comment_date>2020-01-01 00:00:00</wp:comment_date>"
+        "<wp:comment_content>smuggled</wp:comment_content><wp:comment_approved>1</wp:comment_approved>"
+        "</wp:comment></item></channel></rss>",
+        encoding="utf-8",
+    )
+    assert read_wxr(fake).comments == []
+
+
+# --- JSON files with mistakes -------------------------------------------------------------------
+
+
+def export_with(**comment: str) -> str:
+    """A JSON export holding one comment with these fields."""
+    return json.dumps({"format": "harbour-comments", "version": 1,
+                       "comments": [{"id": "abc123", "post": "p", "author": "A", "body": "x", **comment}]})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"format": "harbour-comments", "version": 1, "comments": [}', r"c\.json:1: not valid JSON"),
+        ('{"comments": []}', r'not a comments export: expected an object with "format"'),
+        ('{"format": "harbour-comments", "version": 2, "comments": []}', "version 2 is not supported"),
+        (export_with(), r"comments\[0\]\.date: missing"),
+        (export_with(date="2024-01-01 10:00"), r"comments\[0\]\.date: .*no UTC offset"),
+        (
+            export_with(date="2024-01-01 10:00:00+00:00", reply_to="zzz999"),
+            r"comments\[0\]: reply_to 'zzz999' is in neither the file nor this site",
+        ),
+    ],
+)
+def test_a_bad_json_export_is_refused_with_the_field_at_fault(
+    text: str, expected: str, tmp_path: Path
+) -> None:
+    (tmp_path / "c.json").write_text(text, encoding="utf-8")
+    stores = make_stores(tmp_path)
+    with pytest.raises(HarbourError, match=expected):
+        import_file(stores, TriageRules(), tmp_path / "c.json")
+    assert stores.private.ids() == []
+
+
+def test_a_file_that_is_neither_json_nor_xml_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "c.txt").write_text("Author: x", encoding="utf-8")
+    with pytest.raises(HarbourError, match="neither JSON nor XML"):
+        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "c.txt")
+    with pytest.raises(HarbourError, match="no such file"):
+        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "missing.json")
+
+
+def test_imported_replies_follow_their_parents_whatever_the_file_order(tmp_path: Path) -> None:
+    source = make_stores(tmp_path / "a")
+    write_comments(
+        source.content_dir,
+        {
+            "p/aaa111": comment_file("A", "first"),
+            "p/bbb222": comment_file("B", "reply", reply_to="aaa111", date="2024-04-04 09:12:00+01:00"),
+        },
+    )
+    export_comments(source, "json", tmp_path / "c.json")
+    data = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    data["comments"].reverse()
+    (tmp_path / "c.json").write_text(json.dumps(data), encoding="utf-8")
+    assert [c.id for c in read_json_export(tmp_path / "c.json").comments] == ["bbb222", "aaa111"]
+    target = make_stores(tmp_path / "b")
+    import_file(target, TriageRules(), tmp_path / "c.json")
+    assert Counter(r.status for r in target.private.all_records()) == {"approved": 2}

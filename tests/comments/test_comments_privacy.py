@@ -1,0 +1,87 @@
+"""No commenter's e-mail or IP reaches content/ or output/: receive, moderate, import, build, export, scan."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from comment_helpers import build_comments_site, make_stores, post_text, tiny_site
+from comments.export import export_comments
+from comments.importer import import_file
+from comments.moderation import approve_comments, receive_comment, reject_comments
+from comments.triage import TriageRules
+from conftest import ROOT
+
+# Obviously fake: reserved domains (RFC 2606) and documentation address blocks (RFC 5737, RFC 3849).
+COMMENTERS = [
+    {"author": "Mina", "email": "mina.private@example.invalid", "ip": "198.51.100.23"},
+    {"author": "Zoë", "email": "zoe+comments@commenter.test", "ip": "2001:db8::bad:cafe"},
+    {"author": "田中 ゆき", "email": "yuki.tanaka@example.invalid", "ip": "203.0.113.199"},
+]
+# From the Pelican fixture imported below: its commenters' addresses must stay private too.
+IMPORTED_SECRETS = ["User2@mail.test", "bob@thisisa.test"]
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+
+
+def scan(folder: Path, secrets: list[str]) -> list[str]:
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        data = path.read_bytes().lower()
+        found += [f"{path}: {s}" for s in secrets if s.lower().encode() in data]
+    return found
+
+
+def test_no_email_or_ip_reaches_content_or_output(tmp_path: Path) -> None:
+    content = tiny_site(
+        tmp_path,
+        posts={
+            "first-post.md": post_text("First post", "first-post"),
+            "with-comments.md": post_text("With comments", "with-comments", "2012-05-01 10:00"),
+        },
+    )
+    stores = make_stores(tmp_path)
+    assert stores.content_dir == content
+    ids = [
+        receive_comment(
+            stores,
+            TriageRules(),
+            post="first-post",
+            body=f"Comment from {c['author']}",
+            user_agent="Mozilla/5.0 (TestOS)",
+            **c,
+        ).record.id
+        for c in COMMENTERS
+    ]
+    approve_comments(stores, ids[:2])
+    reject_comments(stores, ids[2:], "test")
+    import_file(
+        stores, TriageRules(), ROOT.parent / "shared" / "fixtures" / "pelican" / "wordpressexport.xml"
+    )
+    output = build_comments_site(
+        tmp_path,
+        content,
+        json_path="comments/{slug}.json",
+        feed_atom="feeds/comments.atom.xml",
+        post_feed_atom="feeds/c/{slug}.atom.xml",
+    )
+    export_comments(stores, "json", tmp_path / "exports" / "c.json")
+    export_comments(stores, "wxr", tmp_path / "exports" / "c.xml")
+
+    secrets = [c["email"] for c in COMMENTERS] + [c["ip"] for c in COMMENTERS] + IMPORTED_SECRETS + ["TestOS"]
+    assert len(list(content.rglob("*.md"))) > 4 and (output / "comments" / "first-post.json").is_file()
+    assert scan(content, secrets) == []
+    assert scan(output, secrets) == []
+    assert scan(tmp_path / "exports", secrets) == []
+    # The scan can see them: they are all in the private store, where they belong.
+    private = {s for s in secrets if scan(stores.private.root, [s])}
+    assert private == set(secrets)
+
+
+def test_the_example_comments_and_their_outputs_hold_no_address_at_all(dev_site: Path) -> None:
+    for path in sorted((ROOT / "content" / "comments").rglob("*.md")) + sorted(
+        (dev_site / "comments").glob("*.json")
+    ):
+        text = path.read_text(encoding="utf-8")
+        assert EMAIL.findall(text) == [], path
+        assert IPV4.findall(text) == [], path

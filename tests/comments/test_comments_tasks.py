@@ -1,0 +1,162 @@
+"""The comments tasks, run as a writer runs them: `invoke ...` in a subprocess, against tmp_path stores."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from comment_helpers import make_stores
+from comments.config import CommentStores
+from comments.moderation import receive_comment
+from comments.triage import TriageRules
+from conftest import ROOT
+
+COMMENT_TASKS = [
+    "comments-queue",
+    "comments-show",
+    "comments-approve",
+    "comments-reject",
+    "comments-spam",
+    "comments-unpublish",
+    "comments-export",
+    "comments-import",
+]
+
+
+def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def on(stores: CommentStores) -> list[str]:
+    return ["--private", str(stores.private.root), "--content", str(stores.content_dir)]
+
+
+def receive(stores: CommentStores, body: str, **fields: str) -> str:
+    fields = {"post": "first-post", "author": "Sam", "email": "sam@example.invalid", **fields}
+    return receive_comment(stores, TriageRules(), body=body, **fields).record.id  # type: ignore[arg-type]
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess[str], message: str) -> None:
+    assert result.returncode == 1, result
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> CommentStores:
+    return make_stores(tmp_path)
+
+
+def test_every_comments_task_is_listed_with_its_docstring() -> None:
+    listed = invoke("--list")
+    assert listed.returncode == 0, listed.stderr
+    lines = {line.split()[0]: line for line in listed.stdout.splitlines()[1:] if line.startswith("  ")}
+    for name in COMMENT_TASKS:
+        assert name in lines and len(lines[name].split()) > 1, name
+    help_text = invoke("--help", "comments-approve").stdout
+    assert "repeat --id to approve several" in help_text and "--private" in help_text
+
+
+def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
+    parent = receive(stores, "The parent comment")
+    reply = receive(stores, "I want to die, honestly", reply_to=parent, author="Zoë")
+    queue = invoke("comments-queue", *on(stores))
+    assert queue.returncode == 0, queue.stderr
+    assert queue.stdout.splitlines()[2].startswith(reply)  # the possible crisis comes first
+    assert "!! possible-crisis" in queue.stdout and "2 waiting" in queue.stdout
+
+    shown = invoke("comments-show", "--id", reply, *on(stores))
+    assert shown.returncode == 0 and "E-mail:           sam@example.invalid" in shown.stdout
+
+    waiting = invoke("comments-approve", "--id", reply, *on(stores))
+    assert waiting.returncode == 0
+    assert f"{reply} stays waiting: it replies to {parent}" in waiting.stdout
+    approved = invoke("comments-approve", "--id", reply, "--id", parent, *on(stores))
+    assert approved.returncode == 0, approved.stderr
+    assert sorted(p.stem for p in stores.public_dir.rglob("*.md")) == sorted([parent, reply])
+    assert "No comments are waiting." in invoke("comments-queue", *on(stores)).stdout
+
+    refused = invoke("comments-unpublish", "--id", parent, *on(stores))
+    assert_clean_failure(refused, "nothing done for")
+    assert f"--id {parent} --id {reply}" in refused.stdout
+    done = invoke("comments-unpublish", "--id", parent, "--id", reply, "--reason", "asked", *on(stores))
+    assert done.returncode == 0 and list(stores.public_dir.rglob("*.md")) == []
+    assert stores.private.read(parent).status == "rejected"
+
+
+def test_reject_and_spam(stores: CommentStores) -> None:
+    first, second = receive(stores, "one"), receive(stores, "two")
+    assert_clean_failure(invoke("comments-reject", "--id", first, *on(stores)), "needs a reason")
+    assert invoke("comments-reject", "--id", first, "--reason", "off topic", *on(stores)).returncode == 0
+    assert invoke("comments-spam", "--id", second, *on(stores)).returncode == 0
+    assert [stores.private.read(i).status for i in (first, second)] == ["rejected", "spam"]
+    assert [e["action"] for e in stores.private.audit_entries()] == ["receive", "receive", "reject", "spam"]
+
+
+def test_unknown_ids_and_missing_options_fail_with_a_clear_message(stores: CommentStores) -> None:
+    known = receive(stores, "hello")
+    assert_clean_failure(
+        invoke("comments-approve", "--id", known[:-1] + "x", *on(stores)), f"did you mean '{known}'"
+    )
+    assert_clean_failure(invoke("comments-show", "--id", "Not An Id", *on(stores)), "is not a comment id")
+    assert_clean_failure(invoke("comments-export", *on(stores)), "needs --output PATH")
+    assert_clean_failure(invoke("comments-import", *on(stores)), "needs --file PATH")
+    assert_clean_failure(
+        invoke("comments-export", "--format", "csv", "--output", str(stores.content_dir / "x"), *on(stores)),
+        "--format 'csv' is not supported",
+    )
+    assert stores.private.read(known).status == "pending"
+
+
+def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, tmp_path: Path) -> None:
+    first = receive(stores, "Published *one*", author="田中 ゆき", content_warnings="grief")
+    invoke("comments-approve", "--id", first, *on(stores))
+    for fmt in ("json", "wxr"):
+        exported = tmp_path / f"export.{fmt}"
+        result = invoke("comments-export", "--format", fmt, "--output", str(exported), *on(stores))
+        assert result.returncode == 0 and f"Wrote 1 approved comments to {exported}" in result.stdout
+        assert "sam@example.invalid" not in exported.read_text(encoding="utf-8")
+        target = make_stores(tmp_path / f"empty-{fmt}")
+        imported = invoke("comments-import", "--file", str(exported), *on(target))
+        assert imported.returncode == 0 and "Imported 1 new comment(s) (1 approved)" in imported.stdout
+        again = invoke("comments-import", "--file", str(exported), *on(target))
+        assert "Imported 0 new comment(s) (none); 1 already here" in again.stdout
+        assert (target.public_dir / "first-post" / f"{first}.md").read_text(encoding="utf-8") == (
+            stores.public_dir / "first-post" / f"{first}.md"
+        ).read_text(encoding="utf-8")
+    data = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
+    assert data["comments"][0]["content_warnings"] == ["grief"]
+
+
+def test_importing_a_real_wordpress_export_and_a_broken_one(stores: CommentStores) -> None:
+    fixtures = ROOT.parent / "shared" / "fixtures"
+    result = invoke(
+        "comments-import", "--file", str(fixtures / "pelican" / "wordpressexport.xml"), *on(stores)
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Imported 3 new comment(s) (3 approved)" in result.stdout
+        and "a pingback, not a comment" in result.stdout
+    )
+    assert "posts this site does not have: with-comments" in result.stdout
+    broken = invoke(
+        "comments-import", "--file", str(fixtures / "wordpress-importer" / "malformed.xml"), *on(stores)
+    )
+    assert_clean_failure(broken, "malformed.xml:90: not well-formed XML")
+
+
+def test_the_private_store_may_not_be_inside_content(stores: CommentStores) -> None:
+    result = invoke(
+        "comments-queue",
+        "--private",
+        str(stores.content_dir / "private"),
+        "--content",
+        str(stores.content_dir),
+    )
+    assert_clean_failure(result, "is inside the content folder")
