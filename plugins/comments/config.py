@@ -16,6 +16,7 @@ from comments.triage import (
     link_host,
 )
 from harbour.errors import HarbourError, did_you_mean
+from harbour.files import is_inside
 from harbour.settings import Option, choice, integer, optional, plugin_settings, text_list, url
 
 
@@ -137,14 +138,6 @@ class CommentStores:
     content_dir: Path
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def comment_stores(
     settings: Mapping[str, Any],
     *,
@@ -162,7 +155,7 @@ def comment_stores(
     private_dir = Path(private) if private else Path(root) / conf["private_path"]
     public_dir = content_dir / conf["public_path"]
     for name, folder in (("content", content_dir), ("output", Path(settings.get("OUTPUT_PATH") or "output"))):
-        if _inside(private_dir, folder):
+        if is_inside(private_dir, folder):
             raise HarbourError(
                 f"the private comment store {private_dir} is inside the {name} folder {folder}, which is "
                 "published; set COMMENTS['private_path'] to a folder outside it, e.g. 'private/comments'"

@@ -25,7 +25,7 @@ from comments.public_store import read_public_comments
 from comments.sanitise import render_comment_body
 from comments.wxr_import import META_ID, META_MARKDOWN, META_WARNINGS
 from harbour.errors import HarbourError
-from harbour.files import atomic_write_text
+from harbour.files import atomic_write_text, is_inside
 
 FORMATS = ("json", "wxr")
 WXR_NAMESPACES = {
@@ -219,14 +219,6 @@ def read_post_info(
     return posts
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def export_comments(
     stores: CommentStores,
     fmt: str,
@@ -250,7 +242,7 @@ def export_comments(
         raise HarbourError("--include-private works with --format json only; WXR exports carry public fields")
     if include_private:
         for folder in (stores.content_dir, *published_dirs):
-            if _inside(output, folder):
+            if is_inside(output, folder):
                 raise HarbourError(
                     f"{output} is inside {folder}, which is published; write an export with private "
                     "fields somewhere private, e.g. private/comments-backup.json"

@@ -51,3 +51,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, private: bool = False) 
 def atomic_write_text(path: str | Path, text: str, *, private: bool = False) -> None:
     """Write UTF-8 text atomically (see :func:`atomic_write_bytes`)."""
     atomic_write_bytes(path, text.encode("utf-8"), private=private)
+
+
+def is_inside(path: str | Path, folder: str | Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it, after resolving links and '..'."""
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
