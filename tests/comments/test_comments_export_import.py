@@ -31,6 +31,7 @@ WORDPRESS = FIXTURES / "wordpress-importer"
 WP = "{http://wordpress.org/export/1.2/}"
 
 
+@pytest.mark.shared_fixtures
 def test_the_shared_fixtures_are_there() -> None:
     # Not a skip: CI has them beside the repository, and a missing folder must fail loudly.
     assert (FIXTURES / "pelican" / "wordpressexport.xml").is_file()
@@ -198,6 +199,7 @@ def test_post_info_reads_titles_dates_and_addresses() -> None:
 # --- Real WordPress exports -------------------------------------------------------------------
 
 
+@pytest.mark.shared_fixtures
 def test_pelicans_wordpress_export_imports_threaded_comments_and_skips_the_pingback(tmp_path: Path) -> None:
     stores = make_stores(tmp_path)
     report = import_file(stores, TriageRules(), FIXTURES / "pelican" / "wordpressexport.xml")
@@ -214,6 +216,7 @@ def test_pelicans_wordpress_export_imports_threaded_comments_and_skips_the_pingb
     assert "@mail.test" not in public_text and "127.0.0.1" not in public_text
 
 
+@pytest.mark.shared_fixtures
 def test_the_theme_unit_test_data_needs_a_higher_body_limit_and_says_so(tmp_path: Path) -> None:
     stores = make_stores(tmp_path)
     source = WORDPRESS / "theme-unit-test-data.xml"
@@ -242,6 +245,7 @@ def test_the_theme_unit_test_data_needs_a_higher_body_limit_and_says_so(tmp_path
     assert import_file(stores, rules, source).created == []
 
 
+@pytest.mark.shared_fixtures
 @pytest.mark.parametrize(
     ("name", "comments"),
     [
@@ -264,6 +268,7 @@ def test_real_exports_of_every_wxr_version_read(name: str, comments: int) -> Non
         assert comment.date.tzinfo is not None and comment.body
 
 
+@pytest.mark.shared_fixtures
 def test_wordpress_line_breaks_become_markdown_line_breaks() -> None:
     (comment,) = read_wxr(WORDPRESS / "small-export.xml").comments
     assert comment.body == (
@@ -273,6 +278,7 @@ def test_wordpress_line_breaks_become_markdown_line_breaks() -> None:
     assert comment.author_url == "http://wordpress.org/"
 
 
+@pytest.mark.shared_fixtures
 def test_local_and_gmt_times_give_the_comment_its_offset() -> None:
     dates = {
         c.id.rsplit("-", 1)[1]: c.date for c in read_wxr(WORDPRESS / "theme-unit-test-data.xml").comments
@@ -280,6 +286,7 @@ def test_local_and_gmt_times_give_the_comment_its_offset() -> None:
     assert dates["881"].isoformat() == "2012-09-03T10:18:04-07:00"
 
 
+@pytest.mark.shared_fixtures
 @pytest.mark.parametrize(
     ("name", "expected"),
     [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from comment_helpers import build_comments_site, make_stores, post_text, tiny_site
 from comments.export import export_comments
 from comments.importer import import_file
@@ -32,6 +34,7 @@ def scan(folder: Path, secrets: list[str]) -> list[str]:
     return found
 
 
+@pytest.mark.shared_fixtures
 def test_no_email_or_ip_reaches_content_or_output(tmp_path: Path) -> None:
     content = tiny_site(
         tmp_path,

@@ -134,6 +134,7 @@ def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, 
     assert data["comments"][0]["content_warnings"] == ["grief"]
 
 
+@pytest.mark.shared_fixtures
 def test_importing_a_real_wordpress_export_and_a_broken_one(stores: CommentStores) -> None:
     fixtures = ROOT.parent / "shared" / "fixtures"
     result = invoke(
