@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import markdown
@@ -23,8 +24,17 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).strip("\n") + "\n"
 
 
+END_MARK = re.compile(r"<!--/cw-passage:\d+-->")
+
+
 class TestPassages(TestCase):
+    """What each passage renders to. Its end mark is tested on its own below, and left out here."""
+
     default_kwargs = {"extensions": [EXTENSION]}
+
+    def assertMarkdownRenders(self, source: str, expected: str, **kwargs: object) -> None:  # noqa: N802
+        output = markdown.markdown(source, **{**self.default_kwargs, **kwargs})
+        self.assertMultiLineEqual(END_MARK.sub("", output), expected)
 
     def test_one_tag(self) -> None:
         self.assertMarkdownRenders(
@@ -293,7 +303,7 @@ class TestPassages(TestCase):
             ContentWarningExtension(css_clas="warned")
 
 
-class TestWithTheSiteExtensions(TestCase):
+class TestWithTheSiteExtensions(TestPassages):
     default_kwargs = {"extensions": SITE_EXTENSIONS}
 
     def test_admonitions_still_work_beside_passages(self) -> None:
@@ -477,3 +487,21 @@ def test_find_passages_explains_what_is_wrong() -> None:
             "or it is shown without a warning",
         ),
     ]
+
+
+def test_each_passage_ends_with_a_mark_just_before_its_closing_tag() -> None:
+    source = dedent("""
+        !!! cw "death"
+            Outer with a stray </div> in it.
+
+            !!! cw "grief"
+                Inner.
+    """)
+    assert markdown.markdown(source, extensions=[EXTENSION]) == dedent("""
+        <div class="cw-passage" data-cw-tags="death" data-cw-index="0">
+        <p>Outer with a stray </div> in it.</p>
+        <div class="cw-passage" data-cw-tags="grief" data-cw-index="1">
+        <p>Inner.</p>
+        <!--/cw-passage:1--></div>
+        <!--/cw-passage:0--></div>
+    """).strip()

@@ -143,6 +143,7 @@ def test_hide_preference_removes_posts_from_listings_and_offers_to_show_once(ope
     assert "hidden by your own reading preferences" in notice.inner_text()
     page.get_by_role("button", name="Show this post once").click()
     assert content.is_visible()
+    assert page.locator("#comments").count() == 0 or page.locator("#comments").is_visible()
     assert page.evaluate("document.activeElement.classList.contains('post-content')")
     # Once means once: the next visit hides it again.
     page.reload()
@@ -175,3 +176,49 @@ def test_preferences_stay_on_the_device(open_browser_page: Any) -> None:
     assert page.context.cookies() == []
     page.get_by_role("button", name="Reset every topic to Warn").click()
     assert page.evaluate("localStorage.getItem('harbour.triggerPrefs')") == "{}"
+
+
+def test_comments_are_hidden_with_their_post(open_browser_page: Any) -> None:
+    visit = open_browser_page()
+    page = visit.page
+    visit.open(PREFERENCES)
+    set_preference(page, "grief", "hide")
+    visit.open(PASSAGE)  # it has comments
+    assert page.locator(".post-content").is_hidden()
+    assert page.locator("#comments").is_hidden()
+    page.get_by_role("button", name="Show this post once").click()
+    assert page.locator("#comments").is_visible()
+
+
+def test_show_on_a_broader_topic_does_not_open_a_narrower_one(open_browser_page: Any) -> None:
+    visit = open_browser_page()
+    page = visit.page
+    visit.open(PREFERENCES)
+    set_preference(page, "abuse", "show")  # emotional-abuse is a narrower topic of abuse
+    visit.open("/posts/2025/05/boundaries-are-not-walls/")
+    assert page.locator("#cw-passage-1").get_attribute("data-cw-tags") == "emotional-abuse"
+    assert page.locator("#cw-passage-1-body").is_hidden()
+
+
+def test_choosing_warn_again_closes_what_show_opened(open_browser_page: Any) -> None:
+    visit = open_browser_page()
+    page = visit.page
+    visit.open(PREFERENCES)
+    set_preference(page, "emotional-abuse", "show")
+    visit.open("/posts/2025/05/boundaries-are-not-walls/")
+    assert page.locator("#cw-passage-1-body").is_visible()
+    visit.open(PREFERENCES)
+    set_preference(page, "emotional-abuse", "warn")
+    visit.open("/posts/2025/05/boundaries-are-not-walls/")
+    assert page.locator("#cw-passage-1-body").is_hidden()
+
+
+def test_a_hidden_parent_hides_a_childs_post_page_after_a_reload(open_browser_page: Any) -> None:
+    visit = open_browser_page()
+    page = visit.page
+    visit.open(PREFERENCES)
+    set_preference(page, "death", "hide")
+    visit.open(PASSAGE)
+    page.reload()
+    assert page.locator(".post-content").is_hidden()
+    assert "hidden by your own reading preferences" in page.locator(".prefs-hidden-post").inner_text()

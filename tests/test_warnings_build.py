@@ -260,3 +260,79 @@ def test_bad_warning_settings_are_listed(tmp_path: Path) -> None:
     message = build_error(tmp_path, post("Tags: a"), CONTENT_WARNINGS={"show": "Open", "lable": "x"})
     assert "CONTENT_WARNINGS['lable'] is not an option" in message and "did you mean 'label'?" in message
     assert "CONTENT_WARNINGS['show'] = 'Open' is not valid" in message
+
+
+# --- Ways warned text could slip out, each refused or closed --------------------------
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ('!!! cw "death"\n    Outer.\n\n    !!! cw "grief"\n        Inner words.\n',
+         "content/posts/x.md:8: a warned passage inside another warned passage"),
+        ('!!! cw "grief"\n    Stray </div> then words.\n',
+         "content/posts/x.md:5: the warned passage has raw HTML with 0 <div> and 1 </div>"),
+        ('Say HTML here.\n\n!!! cw "grief"\n    Words.\n\n    *[HTML]: a warned definition\n',
+         "content/posts/x.md:10: a definition inside a warned passage"),
+        ('<div>\n!!! cw "grief"\n    Words in raw HTML.\n</div>\n',
+         "content/posts/x.md: the !!! cw lines at 6 were not all read as warned passages"),
+        ('[TOC]\n\n!!! cw "grief"\n    ## A warned heading\n\n    Words.\n',
+         "content/posts/x.md:7: the table of contents would list the headings"),
+    ],
+    ids=["nested passage", "stray closing div", "abbreviation", "inside raw HTML", "table of contents"],
+)
+def test_markdown_that_would_carry_warned_text_outside_is_refused(tmp_path: Path, body: str, expected: str) -> None:
+    markdown = {
+        "extension_configs": {
+            "markdown.extensions.extra": {}, "markdown.extensions.meta": {}, "markdown.extensions.toc": {},
+        },
+        "output_format": "html5",
+    }
+    assert expected in build_error(tmp_path, post("Tags: a", body), MARKDOWN=markdown)
+
+
+def test_a_plugin_reading_posts_before_the_gate_cannot_leak_them(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "early_reader.py").write_text(textwrap.dedent("""
+        from pelican import signals
+
+        def read_early(content):
+            if hasattr(content, "_content"):
+                content.summary, content.content  # memoised by Pelican
+
+        def register():
+            signals.content_object_init.connect(read_early)
+    """), encoding="utf-8")
+    from conftest import ROOT
+
+    output = build_warned_site(
+        tmp_path, PUBLISH_SETTINGS,
+        PLUGIN_PATHS=[str(plugins), str(ROOT / "plugins")],
+        PLUGINS=["early_reader", "safety", "trigger_tags", "content_warnings"],
+    )
+    index = read(output / "index.html")
+    feed = read(output / "feeds/all.atom.xml")
+    assert GATED_MARKER not in index and GATED_MARKER not in feed
+    assert PASSAGE_MARKER not in without_gate_bodies(index) and PASSAGE_MARKER not in feed
+
+
+def test_content_warnings_without_the_plugin_stop_the_build(tmp_path: Path) -> None:
+    message = build_error(
+        tmp_path, post("Content-Warnings: grief", '!!! cw "grief"\n    Words.\n'),
+        PLUGINS=["safety", "trigger_tags"],
+    )
+    assert "content/posts/x.md uses Content-Warnings and !!! cw, but the content_warnings plugin is off" in message
+
+
+def test_a_gated_posts_triggers_join_its_one_warning(tmp_path: Path) -> None:
+    content = write_site(tmp_path, {"x.md": post("Content-Warnings: grief\nTriggers: alcohol")})
+    output = build_into(tmp_path / "output", PATH=str(content))
+    page = read(output / "posts/2024/01/x/index.html")
+    assert re.search(r"Content note:</strong> <a [^>]+>Grief</a>, <a [^>]+>Alcohol</a>", page)
+
+
+def test_a_pages_triggers_are_checked_too(tmp_path: Path) -> None:
+    content = write_site(tmp_path, {})
+    (content / "pages" / "p.md").write_text("Title: P\nTriggers: selfharmm\n\nBody.\n", encoding="utf-8")
+    with pytest.raises(HarbourError, match=r"unknown trigger tag 'selfharmm' in content/pages/p.md:2 \(Triggers\)"):
+        build_into(tmp_path / "output", PATH=str(content))

@@ -79,50 +79,77 @@ def configure(pelican: Any) -> None:
 
 
 @when_enabled("content_warnings")
-def gate_articles(generator: Any) -> None:
-    """At ``article_generator_pretaxonomy``: gate every post, before anything lists them."""
-    gate_all(generator.settings, _all_articles(generator))
+def gate_on_creation(content: Any) -> None:
+    """At ``content_object_init``: gate a post or page the moment it exists.
+
+    Nothing (another plugin, a summary, a feed) can read its text before the gate is in
+    place. Problems are kept on the content and reported together once all are read.
+    """
+    from pelican.contents import Article, Page
+
+    if not isinstance(content, (Article, Page)):
+        return
+    settings = content.settings
+    words = wording(settings)
+    note = content.metadata.get("content-note", "")
+    result = gate_content(
+        content._content,
+        vocabulary=site_vocabulary(settings),
+        source_path=content.source_path,
+        shown_path=shown_path(settings, content.source_path),
+        warnings=content.metadata.get("content-warnings"),
+        triggers=content.metadata.get("triggers"),
+        note=note,
+        wording=words,
+        tags_url=tag_page_url(settings),
+    )
+    content._content = result.html
+    _forget_rendered(content)
+    content.cw_problems = result.problems
+    content.cw_tags = result.gate_tags
+    content.cw_gate = result.post_gate
+    content.cw_note = note
+    if result.post_gate is not None:
+        _set_summary(content, gate_summary(result.post_gate, note, words))
+    elif result.gate_tags and "summary" not in content.metadata:
+        _set_summary(
+            content,
+            summary_without_gates(content._content, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]),
+        )
 
 
 @when_enabled("content_warnings")
-def gate_pages(generator: Any) -> None:
-    """At ``page_generator_finalized``: pages may carry warned passages too."""
-    gate_all(generator.settings, [*generator.pages, *generator.hidden_pages, *getattr(generator, "draft_pages", [])])
+def report_articles(generator: Any) -> None:
+    """At ``article_generator_pretaxonomy``: every post's problems in one message."""
+    report_problems(generator.settings, _all_articles(generator))
 
 
-def gate_all(settings: Mapping[str, Any], contents: Iterable[Any]) -> None:
-    vocabulary = site_vocabulary(settings)
-    words = wording(settings)
-    tags_url = tag_page_url(settings)
+@when_enabled("content_warnings")
+def report_pages(generator: Any) -> None:
+    """At ``page_generator_finalized``: the same for pages."""
+    report_problems(
+        generator.settings, [*generator.pages, *generator.hidden_pages, *getattr(generator, "draft_pages", [])]
+    )
+
+
+def report_problems(settings: Mapping[str, Any], contents: Iterable[Any]) -> None:
     problems = []
     for content in contents:
-        warnings = content.metadata.get("content-warnings")
-        note = content.metadata.get("content-note", "")
-        result = gate_content(
-            content._content,
-            vocabulary=vocabulary,
-            source_path=content.source_path,
-            shown_path=shown_path(settings, content.source_path),
-            warnings=warnings,
-            note=note,
-            wording=words,
-            tags_url=tags_url,
-        )
-        problems += result.problems
-        content._content = result.html
-        content.cw_tags = result.gate_tags
-        content.cw_gate = result.post_gate
-        content.cw_note = note
-        if result.post_gate is not None:
-            _set_summary(content, gate_summary(result.post_gate, note, words))
-        elif result.gate_tags and "summary" not in content.metadata:
-            _set_summary(
-                content,
-                summary_without_gates(
-                    content._content, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]
-                ),
+        problems += getattr(content, "cw_problems", [])
+        # The last line of defence: a passage that escaped gating would be shown unwarned.
+        if 'class="cw-passage"' in content._content:
+            problems.append(
+                f"{shown_path(settings, content.source_path)}: a warned passage was not gated; "
+                "is another plugin building this page's HTML?"
             )
     unknown_tag_policy(settings, problems)
+
+
+def _forget_rendered(content: Any) -> None:
+    """Drop what Pelican memoised of the content before it was gated (a plugin may have asked)."""
+    for method in (content.get_content, content.get_summary):
+        for key in [k for k in getattr(method, "cache", {}) if k and k[0] is content]:
+            del method.cache[key]
 
 
 def _set_summary(content: Any, summary: str) -> None:
@@ -167,20 +194,21 @@ class WarningSafeWriter(Writer):
     """Pelican's writer, except that feeds get each gate as its warning and a link."""
 
     def _add_item_to_the_feed(self, feed: Any, item: Any) -> None:
-        super()._add_item_to_the_feed(feed, _FeedItem(item, self.urljoiner(self.site_url, item.url)))
+        url = self.urljoiner(self.site_url, item.url)
+        super()._add_item_to_the_feed(feed, _FeedItem(item, url, wording(self.settings)))
 
 
 class _FeedItem:
     """A post as feeds see it: same fields, warned text replaced by a note."""
 
-    def __init__(self, item: Any, url: str) -> None:
-        self._item, self._url = item, url
+    def __init__(self, item: Any, url: str, words: Wording) -> None:
+        self._item, self._url, self._words = item, url, words
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._item, name)
 
     def get_content(self, siteurl: str) -> str:
-        return feed_html(self._item.get_content(siteurl), self._url)
+        return feed_html(self._item.get_content(siteurl), self._url, self._words)
 
 
 @when_enabled("content_warnings")
@@ -190,6 +218,7 @@ def provide_writer(pelican: Any) -> type[Writer]:
 
 def register() -> None:
     signals.initialized.connect(configure)
-    signals.article_generator_pretaxonomy.connect(gate_articles)
-    signals.page_generator_finalized.connect(gate_pages)
+    signals.content_object_init.connect(gate_on_creation)
+    signals.article_generator_pretaxonomy.connect(report_articles)
+    signals.page_generator_finalized.connect(report_pages)
     signals.get_writer.connect(provide_writer)

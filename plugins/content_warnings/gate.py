@@ -64,7 +64,7 @@ def render_gate(
         f"<!--cw:{gid}-->"
         f'<div class="cw cw--{escape(kind)}" id="{gid}" data-cw-kind="{escape(kind)}"'
         f' data-cw-tags="{escape(", ".join(t.slug for t in tags))}" data-cw-chains="{escape(chains)}">\n'
-        f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body">\n'
+        f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body" autocomplete="off">\n'
         f'<div class="cw-notice">\n'
         f'<p class="cw-label"><strong>{escape(wording.label)}:</strong> {names}</p>{note_html}\n'
         f'<label class="cw-show" for="{gid}-toggle">'

@@ -130,6 +130,9 @@ class WarnedPassageProcessor(BlockProcessor):
             blocks.insert(0, the_rest)
 
 
+END_MARK_PREFIX = "/cw-passage:"
+
+
 class PassageIndexTreeprocessor(Treeprocessor):
     """Numbers the passages in document order (``data-cw-index``), which is the order of their openers."""
 
@@ -141,9 +144,12 @@ class PassageIndexTreeprocessor(Treeprocessor):
         made = {id(div) for div in self.block_processor.passages}
         self.block_processor.passages.clear()
         index = 0
-        for element in root.iter("div"):
+        for element in list(root.iter("div")):
             if id(element) in made:
                 element.set("data-cw-index", str(index))
+                # Marks the passage's true end: raw HTML inside it (a stray </div>) cannot
+                # then make the Pelican layer end the hidden part early.
+                element.append(etree.Comment(f"{END_MARK_PREFIX}{index}"))
                 index += 1
 
 
@@ -191,7 +197,7 @@ class ContentWarningExtension(Extension):
         | Class instance                | Registry          | Name                 | Priority |
         | ----------------------------- | ----------------- | -------------------- | :------: |
         | `WarnedPassageProcessor`      | `blockprocessors` | `cw`                 |  `106`   |
-        | `PassageIndexTreeprocessor`   | `treeprocessors`  | `cw_index`           |  `25`    |
+        | `PassageIndexTreeprocessor`   | `treeprocessors`  | `cw_index`           |  `1`     |
         | `AttributeOrderPostprocessor` | `postprocessors`  | `cw_attribute_order` |  `35`    |
 
         106 runs before admonition (105), which would otherwise take `!!! cw` as an admonition of class
@@ -201,7 +207,7 @@ class ContentWarningExtension(Extension):
         css_class = self.getConfig("css_class")
         self.processor = WarnedPassageProcessor(md.parser, css_class)
         md.parser.blockprocessors.register(self.processor, "cw", 106)
-        md.treeprocessors.register(PassageIndexTreeprocessor(md, self.processor), "cw_index", 25)
+        md.treeprocessors.register(PassageIndexTreeprocessor(md, self.processor), "cw_index", 1)
         md.postprocessors.register(AttributeOrderPostprocessor(md, css_class), "cw_attribute_order", 35)
 
     def reset(self) -> None:

@@ -1,8 +1,11 @@
-"""Run a Pelican build the way tasks and tests need it: strict, quiet on success, clear on failure."""
+"""Run a Pelican build the way tasks and tests need it: strict, whole, and clear when it fails."""
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,16 +15,24 @@ from harbour.errors import HarbourError
 
 logger = logging.getLogger(__name__)
 
+# Set HARBOUR_DEBUG=1 to see the full traceback of an unexpected failure.
+DEBUG = os.environ.get("HARBOUR_DEBUG", "") not in ("", "0")
+
 
 class _ErrorCounter(logging.Handler):
-    """Remembers every ERROR record logged while a build runs."""
+    """Remembers every ERROR record logged while a build runs, with the reason behind it."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.ERROR)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage().splitlines()[0])
+        message = record.getMessage().strip()
+        # Pelican logs "Could not process x.md" from inside its except block, without the reason.
+        error = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        if error is not None and str(error) not in message:
+            message = f"{message}: {_describe(error)}"
+        self.messages.append(message)
 
 
 @contextmanager
@@ -35,27 +46,72 @@ def _counting_errors() -> Iterator[_ErrorCounter]:
         root.removeHandler(counter)
 
 
+def _describe(error: BaseException) -> str:
+    """One line a writer can act on, for an error that is not a HarbourError."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    if isinstance(error, SyntaxError):
+        return f"{error.filename}:{error.lineno}: {error.msg} (a Python syntax error)"
+    if isinstance(error, TemplateSyntaxError):
+        return f"{error.filename}:{error.lineno}: {error.message} (a template syntax error)"
+    if isinstance(error, TemplateError):
+        return f"a template failed: {error}"
+    if type(error).__name__ == "FileOverwriteFailedError":
+        return f"{error}: two posts or pages have the same slug or save_as; give one of them another Slug:"
+    return f"{type(error).__name__}: {error}"
+
+
 def load_settings(settings_file: str | Path, **overrides: Any) -> dict[str, Any]:
     """Read a settings file (``pelicanconf.py`` or ``publishconf.py``) with overrides on top."""
     from pelican.settings import read_settings
 
-    return read_settings(str(settings_file), override=dict(overrides) or None)
+    try:
+        return read_settings(str(settings_file), override=dict(overrides) or None)
+    except HarbourError:
+        raise
+    except Exception as error:
+        if DEBUG:
+            raise
+        raise HarbourError(f"{settings_file} could not be read: {_describe(error)}") from None
 
 
 def build_site(settings_file: str | Path, **overrides: Any) -> Mapping[str, Any]:
-    """Build the site once and return the settings it was built with.
+    """Build the site and return the settings it was built with.
 
-    Pelican itself logs a file it cannot read and carries on without it; for a writer that
-    means a post silently missing from the site. Here any ERROR logged during the build
-    fails it, and a :class:`HarbourError` raised by a plugin surfaces unchanged.
+    The site is built into a staging folder beside the output folder and swapped in only
+    when the whole build succeeded: a failed build leaves the previous site as it was,
+    never half of a new one. Pelican itself logs a file it cannot read and carries on
+    without it (for a writer, a post silently missing); here any ERROR logged fails the
+    build. Problems come back as one :class:`HarbourError`, never as a traceback.
     """
     from pelican import Pelican
 
     settings = load_settings(settings_file, **overrides)
-    with _counting_errors() as counter:
-        Pelican(settings).run()
-    if counter.messages:
-        raise HarbourError(
-            ["the build logged errors, so its output is incomplete:"] + counter.messages
-        )
+    output = Path(settings["OUTPUT_PATH"])
+    staging = output.with_name(f".{output.name}.building")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        with _counting_errors() as counter:
+            try:
+                Pelican({**settings, "OUTPUT_PATH": str(staging)}).run()
+            except HarbourError:
+                raise
+            except Exception as error:
+                if DEBUG:
+                    raise
+                raise HarbourError(f"the build stopped: {_describe(error)}") from None
+        if counter.messages:
+            raise HarbourError(counter.messages)
+        _swap_in(staging, output)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return settings
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    old = output.with_name(f".{output.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if output.exists():
+        output.rename(old)
+    staging.rename(output)
+    shutil.rmtree(old, ignore_errors=True)

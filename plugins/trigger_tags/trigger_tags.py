@@ -17,7 +17,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from harbour.errors import HarbourError
-from harbour.plugins import when_enabled
+from harbour.plugins import enabled_plugins, when_enabled
 from harbour.settings import Option, choice, plugin_settings, text
 from trigger_tags.vocabulary import Trigger, Vocabulary, load_vocabulary, resolve_tags, split_tags
 
@@ -120,17 +120,52 @@ def configure(pelican: Any) -> None:
 @when_enabled("trigger_tags")
 def annotate_articles(generator: Any) -> None:
     """At ``article_generator_finalized``: give every post its trigger tags."""
-    settings = generator.settings
+    annotate(generator.settings, [
+        *generator.articles, *generator.translations, *generator.hidden_articles,
+        *generator.hidden_translations, *generator.drafts, *generator.drafts_translations,
+    ])
+
+
+@when_enabled("trigger_tags")
+def annotate_pages(generator: Any) -> None:
+    """At ``page_generator_finalized``: pages' Triggers are checked the same way."""
+    annotate(generator.settings, [*generator.pages, *generator.hidden_pages, *getattr(generator, "draft_pages", [])])
+
+
+def annotate(settings: Mapping[str, Any], contents: Iterable[Any]) -> None:
     vocabulary = site_vocabulary(settings)
     problems: list[str] = []
-    for article in [*generator.articles, *generator.translations, *generator.hidden_articles,
-                    *generator.drafts]:
-        slugs, more = post_trigger_tags(article, vocabulary, settings)
+    warnings_on = "content_warnings" in enabled_plugins(settings)
+    for content in contents:
+        slugs, more = post_trigger_tags(content, vocabulary, settings)
         problems += more
-        article.trigger_tags = [vocabulary.get(s) for s in slugs]
-        article.trigger_list = trigger_list(vocabulary, slugs)
-        article.trigger_names = ", ".join(t.label for t in article.trigger_tags)
+        if not warnings_on:
+            problems += ungated_warnings(content, settings)
+        content.trigger_tags = [vocabulary.get(s) for s in slugs]
+        content.trigger_list = trigger_list(vocabulary, slugs)
+        content.trigger_names = ", ".join(t.label for t in content.trigger_tags)
     unknown_tag_policy(settings, problems)
+
+
+def ungated_warnings(content: Any, settings: Mapping[str, Any]) -> list[str]:
+    """Warnings written in a post that nothing would gate, because content_warnings is off."""
+    from content_warnings.markdown_ext import find_passages
+
+    used = []
+    if "content-warnings" in content.metadata:
+        used.append("Content-Warnings")
+    try:
+        if find_passages(Path(content.source_path).read_text(encoding="utf-8")):
+            used.append("!!! cw")
+    except (OSError, UnicodeDecodeError):
+        pass
+    if not used:
+        return []
+    shown = os.path.relpath(content.source_path, os.path.dirname(settings["PATH"]))
+    return [
+        f"{shown} uses {' and '.join(used)}, but the content_warnings plugin is off, so its warned text "
+        "would show unwarned: add 'content_warnings' to PLUGINS in pelicanconf.py"
+    ]
 
 
 class TriggerPagesGenerator(Generator):
@@ -188,4 +223,5 @@ def provide_generator(pelican: Any) -> type[Generator]:
 def register() -> None:
     signals.initialized.connect(configure)
     signals.article_generator_finalized.connect(annotate_articles)
+    signals.page_generator_finalized.connect(annotate_pages)
     signals.get_generators.connect(provide_generator)

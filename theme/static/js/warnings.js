@@ -4,8 +4,9 @@
  *   button (WAI-ARIA pattern): focus stays on it, aria-expanded says whether it is open.
  * - Preferences live in localStorage under "harbour.triggerPrefs" as {slug: "show"|"hide"};
  *   "warn" is the default and is not stored. Nothing is ever sent anywhere.
- * - A topic's level is "hide" when it or any broader topic is hidden; otherwise the nearest
- *   explicit choice (its own, then its parent's...) wins; otherwise "warn".
+ * - A topic's level is "hide" when it or any broader topic is hidden (hiding a parent hides
+ *   its children); "show" only when the reader chose "show" for that very topic, never
+ *   passed down, so a narrower topic is never opened on a broader choice; otherwise "warn".
  */
 (function () {
   "use strict";
@@ -37,12 +38,7 @@
     if (chain.some(function (slug) { return prefs[slug] === "hide"; })) {
       return "hide";
     }
-    for (var i = 0; i < chain.length; i++) {
-      if (prefs[chain[i]] === "show" || prefs[chain[i]] === "warn") {
-        return prefs[chain[i]];
-      }
-    }
-    return "warn";
+    return prefs[chain[0]] === "show" ? "show" : "warn";
   }
 
   function isHidden(element) {
@@ -105,6 +101,9 @@
     notice.appendChild(actions);
     content.parentNode.insertBefore(notice, content);
     once.addEventListener("click", function () {
+      Array.prototype.forEach.call(document.querySelectorAll(".post-comments[data-trigger-list]"), function (comments) {
+        comments.classList.add("trigger-shown-once");
+      });
       content.classList.add("trigger-shown-once");
       content.setAttribute("tabindex", "-1");
       notice.remove();
@@ -156,9 +155,11 @@
 
     form.querySelector("[data-prefs-reset]").addEventListener("click", function () {
       prefs = {};
-      savePrefs(prefs);
+      var saved = savePrefs(prefs);
       showChoices();
-      status.textContent = "Every topic is back to Warn.";
+      status.textContent = saved
+        ? "Every topic is back to Warn."
+        : "Your browser would not let this page save preferences.";
     });
   }
 })();
