@@ -197,12 +197,21 @@ def _comments_errors(name: str):
         raise Exit(f"{name}: {error}", code=1) from None
 
 
-def _report(name: str, outcomes) -> None:
-    """Print what happened to each comment; exit 1 when any was refused."""
-    from comments.moderation import REFUSED
+DEPLOY_REMINDER = "Run `invoke publish` (or your deploy) to update the live site."
+
+
+def _report(name: str, outcomes, *, changes_site: bool = False) -> None:
+    """Print what happened to each comment; exit 1 when any was refused.
+
+    ``changes_site``: the step changed the public store, which the live site only shows
+    (or stops showing) after the next publish; say so whenever something was done.
+    """
+    from comments.moderation import DONE, REFUSED
 
     for outcome in outcomes:
         print(outcome.message)
+    if changes_site and any(o.result == DONE for o in outcomes):
+        print(DEPLOY_REMINDER)
     refused = [o.id for o in outcomes if o.result == REFUSED]
     if refused:
         raise Exit(f"{name}: nothing done for {', '.join(refused)} (see above)", code=1)
@@ -210,20 +219,22 @@ def _report(name: str, outcomes) -> None:
 
 @task(name="comments-queue", help=STORE_HELP)
 def comments_queue(c, private="", content=""):
-    """List the comments waiting for moderation (possible crises first)."""
-    from comments.moderation import format_queue, pending_queue
+    """List the comments waiting for moderation (possible crises first), and anything that needs you."""
+    from comments.moderation import queue_report
 
     with _comments_errors("comments-queue"):
-        print(format_queue(pending_queue(_comment_stores(private, content))))
+        print(queue_report(_comment_stores(private, content)))
 
 
 @task(name="comments-show", help={"id": "the comment's id (from comments-queue)", **STORE_HELP})
 def comments_show(c, id, private="", content=""):
     """Show one comment in full: text, e-mail, IP, flags and moderation history."""
-    from comments.moderation import comment_record, describe_comment
+    from comments.moderation import comment_problems, comment_record, describe_comment
 
     with _comments_errors("comments-show"):
-        print(describe_comment(comment_record(_comment_stores(private, content), id)))
+        stores = _comment_stores(private, content)
+        record = comment_record(stores, id)
+        print(describe_comment(record, comment_problems(stores, record)))
 
 
 @task(
@@ -236,7 +247,8 @@ def comments_approve(c, id, private="", content=""):
     from comments.moderation import approve_comments
 
     with _comments_errors("comments-approve"):
-        _report("comments-approve", approve_comments(_comment_stores(private, content), id))
+        outcomes = approve_comments(_comment_stores(private, content), id)
+        _report("comments-approve", outcomes, changes_site=True)
 
 
 @task(
@@ -277,7 +289,8 @@ def comments_unpublish(c, id, reason="", private="", content=""):
     from comments.moderation import unpublish_comments
 
     with _comments_errors("comments-unpublish"):
-        _report("comments-unpublish", unpublish_comments(_comment_stores(private, content), id, reason))
+        outcomes = unpublish_comments(_comment_stores(private, content), id, reason)
+        _report("comments-unpublish", outcomes, changes_site=True)
 
 
 @task(
@@ -323,14 +336,11 @@ def comments_import(c, file="", private="", content=""):
             raise HarbourError("comments-import needs --file PATH (a comments-export JSON or WordPress .xml)")
         settings = _settings()
         stores = _comment_stores(private, content)
-        report = import_file(stores, TriageRules.from_settings(comments_settings(settings)), file)
-        print(report.summary())
         posts = read_post_info(
             stores.content_dir, settings["ARTICLE_PATHS"], timezone_name=settings["TIMEZONE"]
         )
-        missing = report.missing_posts(set(posts))
-        if missing:
-            print(
-                f"Note: published comments arrived for posts this site does not have: {', '.join(missing)}. "
-                "The build refuses them until those posts exist (with the same Slug) or you unpublish them."
-            )
+        rules = TriageRules.from_settings(comments_settings(settings))
+        report = import_file(stores, rules, file, post_slugs=set(posts))
+        print(report.summary())
+        if report.statuses.get("approved"):
+            print(DEPLOY_REMINDER)

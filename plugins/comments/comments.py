@@ -2,10 +2,11 @@
 
 - ``initialized``: check the ``COMMENTS`` settings once and keep the comments folder away
   from Pelican's readers.
-- ``article_generator_finalized``: read the public store, refuse inconsistent comments, and
-  give every article ``comments`` (threads) and ``comment_count``.
+- ``article_generator_finalized``: read the public store, refuse inconsistent comments (and
+  warned ones when nothing could gate them), and give every article ``comments`` (threads)
+  and ``comment_count``.
 - ``article_writer_finalized``: write each post's comments JSON and, when enabled, the
-  comment feeds.
+  comment feeds (the site-wide one lists published posts only).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from datetime import tzinfo
 from itertools import chain
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from markupsafe import Markup
 from pelican import signals
@@ -23,7 +26,8 @@ from pelican import signals
 from comments.config import comments_settings
 from comments.feeds import PostComments, comments_atom, post_comments_json
 from comments.threads import comment_threads, comment_trigger_tags, count_comments
-from harbour.files import atomic_write_text
+from harbour.errors import HarbourError
+from harbour.files import atomic_write_text, is_inside
 from harbour.plugins import enabled_plugins, when_enabled
 
 logger = logging.getLogger(__name__)
@@ -45,7 +49,11 @@ def _post_comments(articles: Iterable[Any], settings: Mapping[str, Any]) -> list
     site = (settings.get("SITEURL") or "").rstrip("/")
     # Titles may carry typogrify's markup and entities; feeds want the plain words.
     return [
-        PostComments(a.slug, Markup(a.title).striptags(), f"{site}/{a.url}", a.comments) for a in articles
+        PostComments(
+            a.slug, Markup(a.title).striptags(), f"{site}/{a.url}", a.comments,
+            content_warnings=tuple(tag.slug for tag in getattr(a, "cw_gate", None) or ()),
+        )
+        for a in articles
     ]
 
 
@@ -53,6 +61,16 @@ def _post_comments(articles: Iterable[Any], settings: Mapping[str, Any]) -> list
 def validate_settings(pelican: Any) -> None:
     """At ``initialized``: replace the writer's COMMENTS dict by the checked, complete one."""
     conf = comments_settings(pelican.settings)
+    # A relative private_path starts from pelicanconf.py's folder, which Pelican does not keep:
+    # the tasks check it when they open the store. An absolute one can be checked now.
+    private = Path(conf["private_path"])
+    published = [pelican.settings.get(key) for key in ("PATH", "OUTPUT_PATH")]
+    for folder in [f for f in published if f] if private.is_absolute() else []:
+        if is_inside(private, folder):
+            raise HarbourError(
+                f"COMMENTS['private_path'] = {str(private)!r} is inside {folder}, which is published; "
+                "move the private store outside it, e.g. 'private/comments'"
+            )
     pelican.settings["COMMENTS"] = conf
     # Comment files are Markdown too; even with ARTICLE_PATHS = [""] they must not become posts.
     for key in ("ARTICLE_EXCLUDES", "PAGE_EXCLUDES", "STATIC_EXCLUDES"):
@@ -71,6 +89,7 @@ def attach_comments(generator: Any) -> None:
         {a.slug for a in articles},
         max_depth=conf["thread_depth"],
         shown_root=content.parent,
+        zone=_site_zone(settings),
     )
     feed_pattern = conf["post_feed_atom"]
     for article in articles:
@@ -80,8 +99,36 @@ def attach_comments(generator: Any) -> None:
             f"{_site_address(settings)}/{feed_pattern.format(slug=article.slug)}" if feed_pattern else None
         )
     logger.debug("comments: %d comments on %d posts", sum(a.comment_count for a in articles), len(threads))
+    if "content_warnings" not in enabled_plugins(settings):
+        refuse_ungated_warnings(settings, articles)
     if "trigger_tags" in enabled_plugins(settings):
         check_comment_trigger_tags(settings, articles)
+
+
+def _site_zone(settings: Mapping[str, Any]) -> tzinfo | None:
+    name = settings.get("TIMEZONE")
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # Pelican itself reports an unknown TIMEZONE
+
+
+def refuse_ungated_warnings(settings: Mapping[str, Any], articles: list[Any]) -> None:
+    """A comment with its own Content-Warnings needs the warnings plugin's gate to be shown.
+
+    Without it there is no safe way to show it: a ``<details>`` opens itself when a reader's
+    find-in-page matches the text inside.
+    """
+    problems = [
+        f"{os.path.relpath(entry.source_path, os.path.dirname(settings['PATH']))}"
+        f"{':' + str(entry.line) if entry.line else ''}: comment {entry.comment_id} has Content-Warnings "
+        "but the content_warnings plugin is off, so nothing can keep its text behind a warning; add "
+        "'trigger_tags' and 'content_warnings' to PLUGINS, or unpublish the comment"
+        for article in articles
+        for entry in comment_trigger_tags(article)
+    ]
+    if problems:
+        raise HarbourError(problems)
 
 
 def check_comment_trigger_tags(settings: Any, articles: list[Any]) -> None:
@@ -105,8 +152,10 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
     settings = generator.settings
     conf = settings["COMMENTS"]
     output = Path(writer.output_path)
-    posts = _post_comments(chain(generator.articles, generator.translations, generator.hidden_articles,
-                                 generator.hidden_translations), settings)
+    listed = _post_comments(chain(generator.articles, generator.translations), settings)
+    # Hidden posts are reached by their address only: they get their own JSON and feed, but
+    # the site-wide feed must not announce them.
+    posts = listed + _post_comments(chain(generator.hidden_articles, generator.hidden_translations), settings)
     if conf["json_path"]:
         for post in posts:
             atomic_write_text(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))
@@ -122,7 +171,7 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
             ))
     if conf["feed_atom"]:
         atomic_write_text(output / conf["feed_atom"], comments_atom(
-            posts, title=f"{sitename}: comments", link=f"{site}/", feed_url=f"{site}/{conf['feed_atom']}",
+            listed, title=f"{sitename}: comments", link=f"{site}/", feed_url=f"{site}/{conf['feed_atom']}",
             language=language, max_items=conf["feed_max_items"],
         ))
 

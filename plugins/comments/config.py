@@ -9,6 +9,7 @@ from typing import Any
 
 from comments.private_store import PrivateStore
 from comments.triage import (
+    CRISIS_EXCEPTIONS,
     DEFAULT_CRISIS_PHRASES,
     DEFAULT_LENGTH_LIMITS,
     LENGTH_LIMIT_FIELDS,
@@ -96,6 +97,12 @@ SCHEMA = {
     "crisis_phrases": Option(
         list(DEFAULT_CRISIS_PHRASES),
         "phrases that flag a new comment as a possible crisis and always hold it for you",
+        text_list,
+    ),
+    "crisis_exceptions": Option(
+        list(CRISIS_EXCEPTIONS),
+        "ordinary idioms whose words are not read as crisis language ('cut myself some slack'); "
+        "keep them narrow",
         text_list,
     ),
     "max_links_before_flag": Option(2, "flag a new comment with this many links or more (0: never)",

@@ -1,7 +1,8 @@
 """What the build writes besides pages: each post's comments as JSON, and Atom feeds of comments.
 
-A comment with its own content warnings never shows its text here: its JSON entry and its
-feed entry carry the warning and the way to the post, where the text waits behind the gate.
+Warned text never shows here. A comment with its own content warnings, and every comment on
+a post behind a content warning, is in the JSON and the feeds with the warning and the way
+to the post, where its text waits behind the gate.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ class PostComments:
     title: str
     url: str  # absolute when the site has an address, else site-relative
     nodes: Sequence[CommentNode]
+    # The trigger tags of the post's own gate: its comments wait behind it on the page.
+    content_warnings: tuple[str, ...] = ()
 
 
-def _public_entry(node: CommentNode) -> dict[str, Any]:
+def _public_entry(node: CommentNode, post: PostComments) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": node.id,
         "reply_to": node.reply_to,
@@ -40,6 +43,7 @@ def _public_entry(node: CommentNode) -> dict[str, Any]:
     }
     if node.content_warnings:
         entry["content_warnings"] = node.content_warnings
+    if node.content_warnings or post.content_warnings:
         entry["body_withheld"] = True
     else:
         entry["body"] = node.comment.body
@@ -49,23 +53,27 @@ def _public_entry(node: CommentNode) -> dict[str, Any]:
 
 def post_comments_json(post: PostComments) -> str:
     """The public JSON of one post's comments, in reading order (warned bodies withheld)."""
-    data = {
-        "post": post.slug,
-        "url": post.url,
-        "count": sum(1 for _ in walk(post.nodes)),
-        "comments": [_public_entry(node) for node in walk(post.nodes)],
-    }
+    data: dict[str, Any] = {"post": post.slug, "url": post.url}
+    if post.content_warnings:
+        data["post_content_warnings"] = list(post.content_warnings)
+    data["count"] = sum(1 for _ in walk(post.nodes))
+    data["comments"] = [_public_entry(node, post) for node in walk(post.nodes)]
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def _feed_body(node: CommentNode, link: str) -> str:
+def _feed_body(node: CommentNode, post: PostComments, link: str) -> str:
     if node.content_warnings:
         tags = escape(", ".join(node.content_warnings))
-        return (
-            f"<p>This comment carries a content warning: {tags}. "
-            f'<a href="{escape(link)}">Read it on the site</a>, where it waits behind the warning.</p>'
-        )
-    return node.body_html
+        what = f"This comment carries a content warning: {tags}."
+    elif post.content_warnings:
+        tags = escape(", ".join(post.content_warnings))
+        what = f"This comment is on a post with a content warning: {tags}."
+    else:
+        return node.body_html
+    return (
+        f'<p>{what} <a href="{escape(link)}">Read it on the site</a>, where it waits behind the warning.</p>'
+    )
+
 
 
 def comments_atom(
@@ -88,7 +96,7 @@ def comments_atom(
         feed.add_item(
             title=f"{node.author} on {post.title}",
             link=comment_link,
-            description=_feed_body(node, comment_link),
+            description=_feed_body(node, post, comment_link),
             unique_id=comment_link,
             pubdate=node.date,
             updateddate=node.date,

@@ -1,40 +1,56 @@
 """Import comments from a file (this project's JSON export or any WXR) through ``receive_comment``.
 
-Imports are idempotent: a comment whose id is already known is left alone, so running an
-import twice, or after an interruption, adds nothing twice. Every comment is checked before
-the first one is stored, so a bad file changes nothing and lists every problem.
+Imports are idempotent: a comment already here (the same id, or the same post, moment,
+author and text under another id) is left alone, so running an import twice, or after an
+interruption, adds nothing twice, and never publishes again what the writer took down.
+A file that is broken as a whole (not JSON, a field of the wrong type, a reply to nothing)
+changes nothing and lists every problem; a comment with problems of its own is skipped
+with a line in the report.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from comments.config import CommentStores
-from comments.model import STATUSES, is_comment_id, parse_date
-from comments.moderation import arrival_problems, normalised_fields, receive_comment
-from comments.public_store import find_public_comment
-from comments.triage import TriageRules
+from comments.model import STATUSES, http_url, is_comment_id, parse_date
+from comments.moderation import (
+    EMAIL,
+    Received,
+    arrival_problems,
+    is_ip_address,
+    normalised_fields,
+    receive_comment,
+)
+from comments.public_store import collect_public_comments, find_public_comment
+from comments.triage import CRISIS, TriageRules, crisis_notes
 from comments.wxr_import import ExportRead, IncomingComment, read_wxr
 from harbour.errors import HarbourError
 
 JSON_FORMAT = "harbour-comments"
+PRIVATE_FIELDS = ("email", "ip", "user_agent")
 
 
 @dataclass
 class ImportReport:
+    """What an import did, for the writer to read."""
+
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
-    published_posts: set[str] = field(default_factory=set)
-
-    def missing_posts(self, post_slugs: set[str]) -> list[str]:
-        """Posts that received published comments but are not on this site (the build will refuse them)."""
-        return sorted(self.published_posts - post_slugs)
+    # One line per new comment flagged as a possible crisis, whatever status it kept.
+    crisis: list[str] = field(default_factory=list)
+    # Approved elsewhere, held here because this site has no post with their slug.
+    held: list[str] = field(default_factory=list)
+    # Comments already here whose stores disagree (see moderation.comment_problems).
+    attention: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items())) or "none"
@@ -44,24 +60,100 @@ class ImportReport:
                 f"{len(self.existing)} already here, left as they were."
             )
         ]
-        if self.skipped:
-            lines.append(f"Skipped {len(self.skipped)}:")
-            lines += [f"  - {reason}" for reason in self.skipped]
+        sections = (
+            ("Possible crisis, read these first (invoke comments-show --id ID)", self.crisis),
+            ("Held for moderation: approved on the other site, but this site has no such post", self.held),
+            ("Needs attention", self.attention),
+            (f"Skipped {len(self.skipped)}", self.skipped),
+        )
+        for title, items in sections:
+            if items:
+                lines.append(f"{title}:")
+                lines += [f"  - {item}" for item in items]
         return "\n".join(lines)
 
 
-def _field(item: dict[str, Any], name: str, where: str, problems: list[str], *, required: bool = True) -> Any:
+def _shown(value: Any) -> str:
+    """A JSON value as the file has it, cut short: 5, "oops", ["a"]."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _text(
+    item: Mapping[str, Any], name: str, where: str, problems: list[str], *, required: bool
+) -> str | None:
+    """A text field of an exported comment; None when absent (or empty and optional)."""
     value = item.get(name)
-    if required and (value is None or value == ""):
-        problems.append(f"{where}.{name}: missing; every exported comment has it")
+    if value is None or value == "":
+        if required:
+            problems.append(f"{where}.{name}: missing; every exported comment has it")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}.{name}: expected text, got {_shown(value)}")
+        return None
     return value
 
 
+def _private_fields(item: Mapping[str, Any], where: str, problems: list[str]) -> dict[str, str | None]:
+    private = item.get("private")
+    if private is None:
+        return dict.fromkeys(PRIVATE_FIELDS)
+    if not isinstance(private, dict):
+        problems.append(
+            f"{where}.private: expected an object with email, ip and user_agent, got {_shown(private)}"
+        )
+        return dict.fromkeys(PRIVATE_FIELDS)
+    where = f"{where}.private"
+    return {name: _text(private, name, where, problems, required=False) for name in PRIVATE_FIELDS}
+
+
+def _json_comment(item: Any, where: str, source_name: str) -> tuple[IncomingComment | None, list[str]]:
+    """One exported comment, every field checked for its type; problems name the field."""
+    if not isinstance(item, dict):
+        return None, [f"{where}: expected an object with the comment's fields, got {_shown(item)}"]
+    problems: list[str] = []
+    values = {
+        name: _text(item, name, where, problems, required=True) for name in ("id", "post", "author", "body")
+    }
+    date = None
+    date_text = _text(item, "date", where, problems, required=True)
+    if date_text is not None:
+        try:
+            date = parse_date(date_text)
+        except ValueError as error:
+            problems.append(f"{where}.date: {error}")
+    reply_to = _text(item, "reply_to", where, problems, required=False)
+    author_url = _text(item, "author_url", where, problems, required=False)
+    status = _text(item, "status", where, problems, required=False) or "approved"
+    if status not in STATUSES:
+        problems.append(f"{where}.status: {status!r} is not one of {', '.join(STATUSES)}")
+    warnings = item.get("content_warnings") or []
+    if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
+        problems.append(
+            f"{where}.content_warnings: expected a list of trigger tags (text), got {_shown(warnings)}"
+        )
+    private = _private_fields(item, where, problems)
+    if problems:
+        return None, problems
+    assert date is not None
+    return IncomingComment(
+        id=values["id"], post=values["post"], author=values["author"], body=values["body"], date=date,
+        status=status, where=where, reply_to=reply_to, author_url=author_url,
+        content_warnings=tuple(warnings),
+        email=private["email"], ip=private["ip"], user_agent=private["user_agent"],
+        notes=[f"imported from {source_name}"],
+    ), []
+
+
 def read_json_export(path: str | Path) -> ExportRead:
-    """The comments of a JSON file written by ``comments-export --format json``."""
+    """The comments of a JSON file written by ``comments-export --format json``.
+
+    Every field's type is checked, so a hand-edited or foreign file is refused with one line
+    per mistake (``c.json: comments[3].author: expected text, got 5``), never a traceback.
+    """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise HarbourError(f"{path}: no such file; give the path of a comments export") from None
     except UnicodeDecodeError:
@@ -75,47 +167,21 @@ def read_json_export(path: str | Path) -> ExportRead:
             f"{path}: not a comments export: expected an object with \"format\": \"{JSON_FORMAT}\"; "
             "write one with `invoke comments-export --format json`"
         )
-    if data.get("version") != 1:
+    version = data.get("version")
+    if type(version) is not int or version != 1:
         raise HarbourError(
-            f"{path}: export version {data.get('version')!r} is not supported; this site reads version 1"
+            f"{path}: export version {_shown(version)} is not supported; this site reads version 1"
         )
     items = data.get("comments")
     if not isinstance(items, list):
-        raise HarbourError(f"{path}: \"comments\" must be a list")
+        raise HarbourError(f"{path}: \"comments\" must be a list, got {_shown(items)}")
     comments: list[IncomingComment] = []
     problems: list[str] = []
     for index, item in enumerate(items):
-        where = f"{path.name}: comments[{index}]"
-        if not isinstance(item, dict):
-            problems.append(f"{where}: expected an object with the comment's fields")
-            continue
-        before = len(problems)
-        values = {
-            name: _field(item, name, where, problems) for name in ("id", "post", "author", "date", "body")
-        }
-        try:
-            date = parse_date(values["date"]) if isinstance(values["date"], str) else None
-        except ValueError as error:
-            problems.append(f"{where}.date: {error}")
-            date = None
-        if date is None and len(problems) == before:
-            problems.append(f"{where}.date: expected a date string such as 2024-04-03 09:12:00+01:00")
-        status = item.get("status", "approved")
-        if status not in STATUSES:
-            problems.append(f"{where}.status: {status!r} is not one of {', '.join(STATUSES)}")
-        warnings = item.get("content_warnings") or []
-        if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-            problems.append(f"{where}.content_warnings: expected a list of trigger tags")
-            warnings = []
-        private = item.get("private") or {}
-        if len(problems) > before or date is None:
-            continue
-        comments.append(IncomingComment(
-            id=values["id"], post=values["post"], author=values["author"], body=values["body"], date=date,
-            status=status, where=where, reply_to=item.get("reply_to"), author_url=item.get("author_url"),
-            content_warnings=tuple(warnings), email=private.get("email"), ip=private.get("ip"),
-            user_agent=private.get("user_agent"), notes=[f"imported from {path.name}"],
-        ))
+        comment, more = _json_comment(item, f"{path.name}: comments[{index}]", path.name)
+        problems += more
+        if comment is not None:
+            comments.append(comment)
     if problems:
         raise HarbourError(problems)
     return ExportRead(comments, [])
@@ -153,27 +219,19 @@ def _parents_first(comments: Sequence[IncomingComment]) -> list[IncomingComment]
     return sorted(comments, key=depth)
 
 
-def import_comments(
-    stores: CommentStores, rules: TriageRules, read: ExportRead, *, source: str, moderator: str | None = None
-) -> ImportReport:
-    """Receive every comment of an export, parents before replies."""
+def _refuse_broken_threads(stores: CommentStores, comments: Sequence[IncomingComment]) -> None:
+    """Refuse a file whose threads cannot be rebuilt: twice the same id, or a reply to nothing.
+
+    These are mistakes in the file as a whole; a single comment's own problems only skip it.
+    """
     problems = []
     seen: dict[str, str] = {}
-    for comment in read.comments:
+    for comment in comments:
         if comment.id in seen:
             problems.append(f"{comment.where}: id {comment.id!r} appears twice (first at {seen[comment.id]})")
         seen.setdefault(comment.id, comment.where)
-        fields = normalised_fields(
-            rules, author=comment.author, body=comment.body, email=comment.email, ip=comment.ip,
-            user_agent=comment.user_agent, author_url=comment.author_url, reply_to=comment.reply_to,
-            content_warnings=comment.content_warnings,
-        )
-        problems += [f"{comment.where}: {p}" for p in arrival_problems(
-            rules, post=comment.post, date=comment.date, comment_id=comment.id, status=comment.status,
-            **fields,
-        )]
-    in_file = {c.id: c for c in read.comments}
-    for comment in read.comments:
+    in_file = {c.id: c for c in comments}
+    for comment in comments:
         parent = in_file.get(comment.reply_to or "")
         if comment.reply_to and parent is None and not _known(stores, comment.reply_to):
             problems.append(
@@ -187,29 +245,146 @@ def import_comments(
             )
     if problems:
         raise HarbourError(problems)
+
+
+def _as_note(name: str, value: str) -> str:
+    shown = value if len(value) <= 200 else value[:199] + "…"
+    return f"the other site's {name} {shown!r} is not valid here; kept only in this note"
+
+
+def _prepared(comment: IncomingComment, rules: TriageRules, post_slugs: Collection[str]) -> IncomingComment:
+    """The comment as this site will receive it.
+
+    Private fields that would be refused (an e-mail "n/a", an IP "unknown") go into a note:
+    they were never shown to anyone, and one junk comment must not stop a whole import. So
+    does an author URL that is not an http(s) address. A comment approved on the other site
+    for a post this site does not have waits, rather than break the next build.
+    """
+    prepared = replace(comment, notes=list(comment.notes))
+    limits = rules.length_limits
+    email = (prepared.email or "").strip()
+    if email and (not EMAIL.match(email) or len(email) > limits["email"]):
+        prepared.notes.append(_as_note("e-mail", email))
+        prepared.email = None
+    ip = (prepared.ip or "").strip()
+    if ip and (not is_ip_address(ip) or len(ip) > limits["ip"]):
+        prepared.notes.append(_as_note("IP", ip))
+        prepared.ip = None
+    url = (prepared.author_url or "").strip()
+    if url and http_url(url) is None:
+        prepared.notes.append(f"author URL {url[:200]!r} dropped: not an http(s) address without a user name")
+        prepared.author_url = None
+    if prepared.status == "approved" and prepared.post not in post_slugs:
+        prepared.status = "pending"
+        prepared.notes.append(
+            f"approved on the other site, held here: this site has no post with the slug {prepared.post!r}; "
+            "approve it once the post exists"
+        )
+    return prepared
+
+
+def comment_fingerprint(post: str, date: datetime, author: str, body: str) -> tuple[str, str, str, str]:
+    """What makes two comments the same whatever their ids: post, moment, author and text.
+
+    Finds a comment imported before under another id (a WordPress site exported once as
+    http://example.org and once as https://www.example.org/).
+    """
+    text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return (
+        post,
+        date.astimezone(timezone.utc).isoformat(),
+        " ".join(author.split()).casefold(),
+        hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _fingerprints_here(stores: CommentStores) -> dict[tuple[str, str, str, str], str]:
+    """Every comment already in either store, by fingerprint (read once per import)."""
+    published, _ = collect_public_comments(stores.public_dir)
+    comments = [*published, *(r.comment for r in stores.private.all_records())]
+    return {comment_fingerprint(c.post, c.date, c.author, c.body): c.id for c in comments}
+
+
+def import_comments(
+    stores: CommentStores,
+    rules: TriageRules,
+    read: ExportRead,
+    *,
+    source: str,
+    post_slugs: Collection[str],
+    moderator: str | None = None,
+) -> ImportReport:
+    """Receive every comment of an export, parents before replies.
+
+    ``post_slugs`` are the posts of this site: a comment approved elsewhere for any other
+    post is held. A comment with problems of its own (too long to publish, an empty text) is
+    skipped with a line in the report, and so are its replies; the rest are imported.
+    """
+    _refuse_broken_threads(stores, read.comments)
     report = ImportReport(skipped=list(read.skipped))
-    for comment in _parents_first(read.comments):
-        reply_to = comment.reply_to
+    here = _fingerprints_here(stores)
+    same_as: dict[str, str] = {}  # id in the file -> id of the same comment already here
+    skipped: set[str] = set()
+    for incoming in _parents_first(read.comments):
+        if incoming.reply_to in skipped:
+            report.skipped.append(f"{incoming.where}: it replies to {incoming.reply_to}, which was skipped")
+            skipped.add(incoming.id)
+            continue
+        comment = _prepared(incoming, rules, post_slugs)
+        comment.reply_to = same_as.get(comment.reply_to or "", comment.reply_to)
+        fields = normalised_fields(
+            rules, author=comment.author, body=comment.body, email=comment.email, ip=comment.ip,
+            user_agent=comment.user_agent, author_url=comment.author_url, reply_to=comment.reply_to,
+            content_warnings=comment.content_warnings,
+        )
+        problems = arrival_problems(
+            rules, post=comment.post, date=comment.date, comment_id=comment.id, status=comment.status,
+            **fields,
+        )
+        if problems:
+            report.skipped += [f"{comment.where}: {p}" for p in problems]
+            skipped.add(comment.id)
+            continue
+        if not _known(stores, comment.id):
+            twin = here.get(comment_fingerprint(comment.post, comment.date, fields["author"], fields["body"]))
+            if twin is not None:
+                same_as[comment.id] = twin
+                report.existing.append(comment.id)
+                continue
         try:
             received = receive_comment(
                 stores, rules, post=comment.post, author=comment.author, body=comment.body,
                 email=comment.email, ip=comment.ip, user_agent=comment.user_agent,
-                author_url=comment.author_url,
-                reply_to=reply_to, content_warnings=comment.content_warnings, date=comment.date,
-                comment_id=comment.id, status=comment.status, source=source, moderator=moderator,
-                notes=comment.notes,
+                author_url=comment.author_url, reply_to=comment.reply_to,
+                content_warnings=comment.content_warnings, date=comment.date, comment_id=comment.id,
+                status=comment.status, source=source, moderator=moderator, notes=comment.notes,
             )
         except HarbourError as error:
             raise HarbourError([f"{comment.where}: {p}" for p in error.problems]) from None
-        if received.created:
-            report.created.append(comment.id)
-            status = received.record.status
-            report.statuses[status] = report.statuses.get(status, 0) + 1
-            if status == "approved":
-                report.published_posts.add(comment.post)
-        else:
-            report.existing.append(comment.id)
+        _count(report, received, comment, incoming, rules)
     return report
+
+
+def _count(
+    report: ImportReport, received: Received, comment: IncomingComment, incoming: IncomingComment,
+    rules: TriageRules,
+) -> None:
+    record = received.record
+    if received.attention:
+        report.attention.append(received.attention)
+    if not received.created:
+        report.existing.append(record.id)
+        return
+    report.created.append(record.id)
+    report.statuses[record.status] = report.statuses.get(record.status, 0) + 1
+    if incoming.status == "approved" and comment.status != "approved":
+        report.held.append(f"{record.id} on {comment.post!r} by {comment.author}")
+    if CRISIS in record.flags:
+        shown = "published" if record.status == "approved" else record.status
+        report.crisis.append(
+            f"{record.id} on {comment.post!r} by {comment.author} ({shown}): "
+            + "; ".join(crisis_notes(record.comment, rules))
+        )
 
 
 def _known(stores: CommentStores, comment_id: str) -> bool:
@@ -219,9 +394,16 @@ def _known(stores: CommentStores, comment_id: str) -> bool:
 
 
 def import_file(
-    stores: CommentStores, rules: TriageRules, path: str | Path, *, moderator: str | None = None
+    stores: CommentStores,
+    rules: TriageRules,
+    path: str | Path,
+    *,
+    post_slugs: Collection[str],
+    moderator: str | None = None,
 ) -> ImportReport:
-    """Import a JSON or WXR export file into the stores."""
+    """Import a JSON or WXR export file into the stores (``post_slugs``: this site's posts)."""
     path = Path(path)
     read = read_export(path)
-    return import_comments(stores, rules, read, source=f"import:{path.name}", moderator=moderator)
+    return import_comments(
+        stores, rules, read, source=f"import:{path.name}", post_slugs=post_slugs, moderator=moderator
+    )

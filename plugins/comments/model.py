@@ -41,13 +41,17 @@ def http_url(value: str | None) -> str | None:
 
     Only such URLs may become an author's link: anything else (javascript:, data:, a bare
     word) could run code or mislead, and a quote or space could break out of the attribute.
+    A user name or password before the host is refused too: ``https://bank.example@evil.example/``
+    reads as the first site but goes to the second.
     """
     if not value or any(c.isspace() or c in "\"'<>`\\" for c in value):
         return None
-    parts = urlsplit(value)
-    if parts.scheme.lower() in ("http", "https") and parts.hostname:
-        return value
-    return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    plain = parts.scheme.lower() in ("http", "https") and parts.hostname and "@" not in parts.netloc
+    return value if plain else None
 
 
 def format_date(date: datetime) -> str:

@@ -4,9 +4,15 @@ Every step happens under the private store's lock and is recorded twice: in the 
 own history and as a line of the audit log. Nothing is deleted: rejected and spam comments
 keep their record and reason, and unpublishing only removes the public file.
 
-Order of writes, so an interrupted step is completed by running it again: publishing writes
-the public file before the record says "approved"; unpublishing removes the public file
-before the record says "rejected".
+Order of writes, so that a crash between them never leaves a comment published that the
+record says is not: publishing writes the record ("approved") before the public file, and
+every step away from "approved" (unpublish, and reject or spam of a comment whose file is
+somehow there) removes the public file before the record changes. So after a crash the
+only possible mismatch is "approved, but no public file": shown as a take-down, never
+published again behind the writer's back (an import leaves it so and says it), and settled
+by the next approve (publish it) or unpublish (record the take-down). A public file whose
+record is not approved (left by an older version, or copied in by hand) is reported by
+queue and show, and removed by the next reject, spam or unpublish of that comment.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from comments.public_store import (
     remove_public_comment,
     write_public_comment,
 )
-from comments.triage import CRISIS, TriageRules, length_problems, triage
+from comments.triage import AUTO_APPROVE_RETURNING, CRISIS, TriageRules, length_problems, triage
 from harbour.errors import HarbourError
 
 DONE = "done"
@@ -66,6 +72,8 @@ class Received:
     record: PrivateRecord
     created: bool
     message: str
+    # Set when the stores disagree about this comment and the writer should look.
+    attention: str = ""
 
 
 def current_moderator() -> str:
@@ -163,15 +171,12 @@ def arrival_problems(
     if author_url is not None and http_url(author_url) is None:
         problems.append(
             f"author_url {author_url!r} is not an http(s) address; give a full address such as "
-            "https://example.org/ or leave it out"
+            "https://example.org/ (without a user name before the host) or leave it out"
         )
     if email is not None and not EMAIL.match(email):
         problems.append(f"email {email!r} does not look like an e-mail address (name@example.org)")
-    if ip is not None:
-        try:
-            ipaddress.ip_address(ip)
-        except ValueError:
-            problems.append(f"ip {ip!r} is not an IPv4 or IPv6 address")
+    if ip is not None and not is_ip_address(ip):
+        problems.append(f"ip {ip!r} is not an IPv4 or IPv6 address")
     if reply_to is not None and not is_comment_id(reply_to):
         problems.append(f"reply_to {reply_to!r} is not a comment id ({COMMENT_ID_HELP})")
     if comment_id is not None and not is_comment_id(comment_id):
@@ -186,18 +191,36 @@ def arrival_problems(
         problems.append("date has no timezone; give an aware datetime (with a UTC offset)")
     if status is not None and status not in STATUSES:
         problems.append(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    problems += length_problems(
-        {
-            "author": author,
-            "author_url": author_url,
-            "email": email,
-            "ip": ip,
-            "body": body,
-            "content_warnings": content_warnings,
-        },
-        rules.length_limits,
-    )
+    if limits_apply(status):
+        problems += length_problems(
+            {
+                "author": author,
+                "author_url": author_url,
+                "email": email,
+                "ip": ip,
+                "body": body,
+                "content_warnings": content_warnings,
+            },
+            rules.length_limits,
+        )
     return problems
+
+
+def limits_apply(status: str | None) -> bool:
+    """Whether length limits hold for a comment arriving with ``status`` (None: triage decides).
+
+    They guard what readers may see. A comment an import brings in as spam or rejected is
+    kept as it was, for the record; one that is published, or waits to be, is held to them.
+    """
+    return status in (None, "approved", "pending")
+
+
+def is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _parent_status(stores: CommentStores, parent_id: str) -> tuple[str | None, PublicComment | None]:
@@ -212,6 +235,8 @@ def _parent_status(stores: CommentStores, parent_id: str) -> tuple[str | None, P
 
 
 def _is_returning(stores: CommentStores, author: str, email: str | None) -> bool:
+    """Whether the same name and e-mail have an approved comment. Reads every record: call it
+    only when the answer can change the outcome."""
     if not email:
         return False
     return any(
@@ -287,10 +312,13 @@ def receive_comment(
                     f"reply_to {reply_to!r} is a comment on {parent.post!r}, not on {post!r}; "
                     "a reply must be on the same post"
                 )
-        verdict = triage(
-            comment, rules=rules, email=email, ip=ip, user_agent=user_agent,
-            returning=_is_returning(stores, author, email),
+        # Only a comment without a given status can be approved for being a returning author.
+        returning = (
+            status is None
+            and rules.moderation == AUTO_APPROVE_RETURNING
+            and _is_returning(stores, author, email)
         )
+        verdict = triage(comment, rules=rules, email=email, ip=ip, user_agent=user_agent, returning=returning)
         final = status or verdict.status
         notes += verdict.notes
         if final == "approved" and reply_to is not None and parent_status != "approved":
@@ -300,22 +328,22 @@ def receive_comment(
             comment=comment, status=final, email=email, ip=ip, user_agent=user_agent,
             flags=list(verdict.flags), notes=notes, source=source,
         )
-        if final == "approved":
-            write_public_comment(stores.public_dir, comment)
         entry = _entry("receive", record, None, moderator, source=source, flags=list(verdict.flags))
         _save_step(stores, record, entry)
+        if final == "approved":
+            write_public_comment(stores.public_dir, comment)
     return Received(record, True, f"received {comment_id} ({final})")
 
 
 def _already_received(stores: CommentStores, comment_id: str) -> Received:
+    """A comment that is already here is left exactly as it is: never published again from here,
+    since a missing public file may be the writer's own take-down."""
     if stores.private.exists(comment_id):
         record = stores.private.read(comment_id)
-        if record.status == "approved" and not public_comment_path(
-            stores.public_dir, record.comment.post, comment_id
-        ).exists():
-            # An earlier run stopped between its two writes; finish it.
-            write_public_comment(stores.public_dir, record.comment)
-        return Received(record, False, f"{comment_id} is already in the private store; left as it is")
+        return Received(
+            record, False, f"{comment_id} is already in the private store; left as it is",
+            attention="; ".join(comment_problems(stores, record)),
+        )
     published = find_public_comment(stores.public_dir, comment_id)
     assert published is not None
     record = PrivateRecord(comment=published, status="approved", source="public-store")
@@ -396,10 +424,12 @@ def _approve_one(stores: CommentStores, comment_id: str, batch: list[str], moder
     path = public_comment_path(stores.public_dir, comment.post, comment_id)
     if record.status == "approved":
         if not path.exists():
+            # The writer asks for it by id: publishing is what they want now, whichever step stopped.
             write_public_comment(stores.public_dir, comment)
             return Outcome(
-                comment_id, UNCHANGED,
-                f"{comment_id} was approved already; its missing public file was written again: {path}",
+                comment_id, DONE,
+                f"{comment_id} was approved but had no public file (a step was interrupted, or the file "
+                f"was deleted by hand); published it again as {path}",
             )
         return Outcome(comment_id, UNCHANGED, f"{comment_id} is approved already")
     if comment.reply_to:
@@ -420,9 +450,9 @@ def _approve_one(stores: CommentStores, comment_id: str, batch: list[str], moder
                 f"{parent_status}, and a reply cannot appear without the comment it answers; {hint}",
             )
     before = record.status
-    write_public_comment(stores.public_dir, comment)
     record.status, record.reason = "approved", ""
     _save_step(stores, record, _entry("approve", record, before, moderator))
+    write_public_comment(stores.public_dir, comment)
     return Outcome(comment_id, DONE, f"{comment_id} approved: published as {path}")
 
 
@@ -454,6 +484,18 @@ def mark_spam(
                        moderator or current_moderator())
 
 
+def _take_down(stores: CommentStores, record: PrivateRecord) -> str:
+    """Remove a comment's public file, before its record leaves (or stays away from) "approved".
+
+    Returns a sentence for the outcome when a file was there although the record was not
+    approved: an approval interrupted by an older version, or a file copied in by hand.
+    """
+    removed = remove_public_comment(stores.public_dir, record.comment.post, record.id)
+    if removed and record.status != "approved":
+        return f"; its public file was still there although it was {record.status}, and is now removed"
+    return ""
+
+
 def _set_status(stores: CommentStores, ids: Sequence[str], status: str, action: str, reason: str,
                 moderator: str) -> list[Outcome]:
     outcomes = []
@@ -467,13 +509,15 @@ def _set_status(stores: CommentStores, ids: Sequence[str], status: str, action: 
                     f"invoke comments-unpublish --id {comment_id} (the comment stays in the private store)",
                 ))
                 continue
+            removed = _take_down(stores, record)
             if record.status == status:
-                outcomes.append(Outcome(comment_id, UNCHANGED, f"{comment_id} is {status} already"))
+                result = DONE if removed else UNCHANGED
+                outcomes.append(Outcome(comment_id, result, f"{comment_id} is {status} already{removed}"))
                 continue
             before = record.status
             record.status, record.reason = status, reason
             _save_step(stores, record, _entry(action, record, before, moderator, reason=reason))
-            outcomes.append(Outcome(comment_id, DONE, f"{comment_id} {status} ({reason})"))
+            outcomes.append(Outcome(comment_id, DONE, f"{comment_id} {status} ({reason}){removed}"))
     return outcomes
 
 
@@ -502,6 +546,9 @@ def _unpublish_one(
 ) -> Outcome:
     record, _ = _load(stores, comment_id)
     if record.status != "approved":
+        removed = _take_down(stores, record)
+        if removed:
+            return Outcome(comment_id, DONE, f"{comment_id} stays {record.status}{removed}")
         result = UNCHANGED if record.status == "rejected" else REFUSED
         message = f"{comment_id} is {record.status}, not published; nothing to unpublish"
         return Outcome(comment_id, result, message)
@@ -517,7 +564,7 @@ def _unpublish_one(
             f"({', '.join(replies)}) that would answer nothing; unpublish them together: "
             f"invoke comments-unpublish --id {comment_id} {more}",
         )
-    remove_public_comment(stores.public_dir, record.comment.post, comment_id)
+    _take_down(stores, record)
     record.status, record.reason = "rejected", reason
     _save_step(stores, record, _entry("unpublish", record, "approved", moderator, reason=reason))
     return Outcome(comment_id, DONE, f"{comment_id} unpublished: its public file is removed, its record kept")
@@ -526,10 +573,44 @@ def _unpublish_one(
 # --- Reading the store ------------------------------------------------------------------
 
 
-def pending_queue(stores: CommentStores) -> list[PrivateRecord]:
+def pending_queue(
+    stores: CommentStores, records: Sequence[PrivateRecord] | None = None
+) -> list[PrivateRecord]:
     """Waiting comments: possible crises first, then the oldest."""
-    waiting = [r for r in stores.private.all_records() if r.status == "pending"]
+    records = stores.private.all_records() if records is None else records
+    waiting = [r for r in records if r.status == "pending"]
     return sorted(waiting, key=lambda r: (CRISIS not in r.flags, r.comment.date, r.id))
+
+
+def comment_problems(stores: CommentStores, record: PrivateRecord) -> list[str]:
+    """Where the public store disagrees with a comment's record, and what to do about it."""
+    comment_id = record.id
+    published = public_comment_path(stores.public_dir, record.comment.post, comment_id)
+    if record.status == "approved" and not published.exists():
+        return [
+            f"{comment_id} is approved in its record but has no public file, so it is not on the site: "
+            "an unpublish or an approval was interrupted, or the file was deleted by hand. It stays off "
+            f"the site until you decide: publish it with `invoke comments-approve --id {comment_id}`, or "
+            f"record the take-down with `invoke comments-unpublish --id {comment_id}`"
+        ]
+    if record.status != "approved" and published.exists():
+        return [
+            f"{comment_id} is {record.status} in its record, but its public file {published} exists, so the "
+            "next build publishes it (an approval was interrupted, or the file was copied in by hand). "
+            f"Take it down with `invoke comments-reject --id {comment_id} --reason \"...\"` "
+            f"or keep it with `invoke comments-approve --id {comment_id}`"
+        ]
+    return []
+
+
+def queue_report(stores: CommentStores) -> str:
+    """The waiting comments as a table, then anything in the stores that needs the writer."""
+    records = stores.private.all_records()
+    text = format_queue(pending_queue(stores, records))
+    problems = [p for r in records for p in comment_problems(stores, r)]
+    if problems:
+        text += "\n\nNeeds attention:\n" + "\n".join(f"  - {p}" for p in problems)
+    return text
 
 
 def comment_record(stores: CommentStores, comment_id: str) -> PrivateRecord:
@@ -583,8 +664,11 @@ def format_queue(records: Sequence[PrivateRecord], *, excerpt_width: int = 40) -
     return "\n".join(lines + ["", footer])
 
 
-def describe_comment(record: PrivateRecord) -> str:
-    """Everything about one comment, private fields included, for the writer's terminal."""
+def describe_comment(record: PrivateRecord, problems: Sequence[str] = ()) -> str:
+    """Everything about one comment, private fields included, for the writer's terminal.
+
+    ``problems`` (from :func:`comment_problems`) come first, where they cannot be missed.
+    """
     c = record.comment
     fields = [
         ("ID", c.id), ("Status", record.status + (f" ({record.reason})" if record.reason else "")),
@@ -594,7 +678,8 @@ def describe_comment(record: PrivateRecord) -> str:
         ("Flags", ", ".join(record.flags) or None), ("Notes", "; ".join(record.notes) or None),
         ("Received", f"{record.received_at.isoformat(sep=' ')} via {record.source}"),
     ]
-    lines = [f"{name + ':':<18}{value}" for name, value in fields if value]
+    lines = [f"Needs attention: {problem}" for problem in problems] + ([""] if problems else [])
+    lines += [f"{name + ':':<18}{value}" for name, value in fields if value]
     lines += ["", c.body, ""]
     if record.history:
         lines.append("History:")

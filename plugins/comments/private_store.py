@@ -10,6 +10,7 @@ Layout under the store's folder (outside content/, git-ignored)::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,19 +37,28 @@ class PrivateStore:
     def __repr__(self) -> str:
         return f"PrivateStore({str(self.root)!r})"
 
+    def _make_folder(self, folder: Path) -> None:
+        """Create a folder of the store readable by its owner only (it holds e-mails and IPs)."""
+        if folder.is_dir():
+            return
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(folder, 0o700)  # mkdir's mode is reduced by the umask, never raised
+
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store-wide lock (re-entrant within one process)."""
         if self._lock is None:
-            self.root.mkdir(parents=True, exist_ok=True)
+            self._make_folder(self.root)
             self._lock = FileLock(self.lock_path, timeout=self.lock_timeout)
         try:
             self._lock.acquire()
         except Timeout:
+            # The lock is the operating system's (flock): it ends with the process holding it,
+            # even one that crashed, so there is never a stale lock file to delete.
             raise HarbourError(
                 f"another comments command has held the lock {self.lock_path} for over "
-                f"{self.lock_timeout:g} s; wait for it to finish and try again (if none is running, "
-                "the lock is stale: delete that file)"
+                f"{self.lock_timeout:g} s; wait for it to finish and try again"
             ) from None
         try:
             yield
@@ -93,6 +103,7 @@ class PrivateStore:
 
     def write(self, record: PrivateRecord) -> None:
         text = json.dumps(record.to_json(), ensure_ascii=False, indent=2) + "\n"
+        self._make_folder(self.records_dir)
         atomic_write_text(self.record_path(record.id), text, private=True)
 
     def append_audit(self, entry: dict[str, Any]) -> None:

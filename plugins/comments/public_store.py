@@ -110,7 +110,8 @@ def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = 
     if author_url is not None and http_url(author_url) is None:
         problems.append(
             f"{where(shown, lines['Author-URL'])}: Author-URL {author_url!r} is not an http(s) address; "
-            "use a full address such as https://example.org/ or remove the line"
+            "use a full address such as https://example.org/ (without a user name before the host) "
+            "or remove the line"
         )
     body = "\n".join(text_lines[body_start:]).strip() if body_start else ""
     if not body:
@@ -138,7 +139,8 @@ def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = 
 def parse_comment_file(path: Path, *, post: str, shown: str | None = None) -> PublicComment:
     shown = shown or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: an editor's byte order mark would otherwise become part of the first header.
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise HarbourError(
             f"{shown}: not valid UTF-8 (byte {error.start}); save the file as UTF-8"

@@ -2,13 +2,14 @@
 
 Two layers on purpose. Markdown here never passes HTML through (a ``<script>`` a commenter
 types shows as text), and whatever Markdown itself produces is still cleaned: only the tags
-below survive, links keep only http(s) or same-site addresses, and every link gets
-``rel="nofollow ugc noopener"``.
+below survive, links keep only the addresses :func:`is_allowed_href` accepts, and every link
+gets ``rel="nofollow ugc noopener"``.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -30,13 +31,42 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
+def is_allowed_href(value: str) -> bool:
+    """Whether a link may keep its target: an absolute http(s) URL, ``/path`` or ``#fragment``.
+
+    nh3's scheme check lets every relative URL through, and browsers read ``//host``,
+    ``/\\host`` and ``\\\\host`` as another site; they also drop tabs and line breaks inside
+    a URL (``/<tab>/host``). So anything with a backslash, a space or a control character is
+    refused, and a path must not start with two slashes. A user name before the host
+    (``https://bank.example@evil.example/``) would mislead the reader, so it is refused too.
+    """
+    if not value or any(c <= " " or c in "\\\x7f" for c in value):
+        return False
+    if value.startswith("#"):
+        return True
+    if value.startswith("/"):
+        return not value.startswith("//")
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ALLOWED_URL_SCHEMES and bool(parts.hostname) and "@" not in parts.netloc
+
+
+def _keep_attribute(tag: str, name: str, value: str) -> str | None:
+    if name == "href" and not is_allowed_href(value):
+        return None
+    return value
+
+
 def clean_html(html: str) -> str:
-    """Keep only the allowlisted tags, attributes and URL schemes of an HTML fragment."""
+    """Keep only the allowlisted tags, attributes and link targets of an HTML fragment."""
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(ALLOWED_URL_SCHEMES),
+        attribute_filter=_keep_attribute,
         link_rel=LINK_REL,
         strip_comments=True,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "template",
@@ -48,7 +78,11 @@ def clean_html(html: str) -> str:
 _HEADING_TAG = re.compile(r"<(/?)h[1-6]\b[^>]*>")
 
 
+def markdown_html(body: str) -> str:
+    """A comment's Markdown as HTML, not yet cleaned (typed HTML is already text)."""
+    return _HEADING_TAG.sub(r"<\1p>", _markdown().convert(body))
+
+
 def render_comment_body(body: str) -> str:
     """A comment's Markdown as safe HTML (headings become plain paragraphs)."""
-    html = _HEADING_TAG.sub(r"<\1p>", _markdown().convert(body))
-    return clean_html(html).strip()
+    return clean_html(markdown_html(body)).strip()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from comments.model import PublicComment, http_url
@@ -28,6 +28,8 @@ class CommentNode:
     replies: list[CommentNode] = field(default_factory=list)
     # Set when the comment is shown away from the one it answers (past the depth limit).
     reply_to_author: str | None = None
+    # The site's TIMEZONE: a comment written at 09:00-07:00 shows the time the site's readers know.
+    zone: tzinfo | None = None
 
     @property
     def id(self) -> str:
@@ -44,6 +46,10 @@ class CommentNode:
     @property
     def date(self) -> datetime:
         return self.comment.date
+
+    @property
+    def display_date(self) -> datetime:
+        return self.date.astimezone(self.zone) if self.zone else self.date
 
     @property
     def reply_to(self) -> str | None:
@@ -75,6 +81,7 @@ def build_threads(
     *,
     max_depth: int = 5,
     render: Callable[[str], str] = render_comment_body,
+    zone: tzinfo | None = None,
 ) -> list[CommentNode]:
     """Nest one post's comments (already checked by :func:`thread_problems`), oldest first."""
     by_id = {c.id: c for c in comments}
@@ -88,7 +95,7 @@ def build_threads(
     ]
     while stack:
         comment, container, depth, away_from_parent = stack.pop()
-        node = CommentNode(comment, render(comment.body), depth)
+        node = CommentNode(comment, render(comment.body), depth, zone=zone)
         if away_from_parent and comment.reply_to:
             node.reply_to_author = by_id[comment.reply_to].author
         container.append(node)
@@ -207,6 +214,7 @@ def comment_threads(
     *,
     max_depth: int = 5,
     shown_root: Path | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, list[CommentNode]]:
     """Every post's threads from the public store; one HarbourError lists every problem found."""
     comments, problems = collect_public_comments(public_dir, shown_root=shown_root)
@@ -216,7 +224,7 @@ def comment_threads(
     by_post: dict[str, list[PublicComment]] = defaultdict(list)
     for comment in comments:
         by_post[comment.post].append(comment)
-    return {post: build_threads(found, max_depth=max_depth) for post, found in by_post.items()}
+    return {post: build_threads(found, max_depth=max_depth, zone=zone) for post, found in by_post.items()}
 
 
 @dataclass(frozen=True)

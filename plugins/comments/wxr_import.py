@@ -101,10 +101,25 @@ def _wp_date(local: str, gmt: str) -> tuple[datetime | None, str | None]:
     return None, None
 
 
+def site_key(base_url: str) -> str:
+    """A short, stable key for the exporting site, so two sites' comment 12 get different ids.
+
+    Made from the host alone, lower-case and without "www.": the same site exported as
+    http://Example.org and as https://www.example.org/ gives the same ids.
+    """
+    text = base_url.strip()
+    try:
+        host = urlsplit(text if "://" in text else f"http://{text}").hostname
+    except ValueError:
+        host = None
+    if host:
+        host = host.rstrip(".")
+        text = host[4:] if host.startswith("www.") else host
+    return hashlib.sha256((text or "wordpress").encode("utf-8")).hexdigest()[:6]
+
+
 def _site_key(channel: Element) -> str:
-    """A short, stable key for the exporting site, so two sites' comment 12 get different ids."""
-    base = _wp_text(channel, "base_site_url") or (channel.findtext("link") or "").strip() or "wordpress"
-    return hashlib.sha256(base.rstrip("/").encode("utf-8")).hexdigest()[:6]
+    return site_key(_wp_text(channel, "base_site_url") or (channel.findtext("link") or "").strip())
 
 
 def _post_slug(item: Element) -> str:

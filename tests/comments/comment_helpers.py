@@ -96,12 +96,12 @@ def build_comments_site(
     settings_file: Path = ROOT / "pelicanconf.py",
     **comments: Any,
 ) -> Path:
-    """Build ``content`` into ``root/output`` with the comments plugin (and ``COMMENTS`` overrides)."""
+    """Build ``content`` into ``root/output`` with the site's plugins (and ``COMMENTS`` overrides)."""
     return build_into(
         root / "output",
         settings_file,
         PATH=str(content),
-        PLUGINS=plugins or ["safety", "comments"],
+        PLUGINS=plugins or ALL_PLUGINS,
         COMMENTS={"private_path": str(root / "private"), **comments},
     )
 
@@ -176,3 +176,25 @@ XSS_PAYLOADS = [
     "<!--<img src=x onerror=alert(1)>-->",
     "`<script>alert(1)</script>`",
 ]
+
+# Links that leave the site although they look relative: browsers read //host, /\host and
+# \\host as another site, drop tabs inside a URL, and go to the host after an "@".
+OFFSITE_LINK_PAYLOADS = [
+    "[x](//evil.example/)",
+    "[x](/\\evil.example/)",
+    "[x](\\\\\\\\evil.example/)",
+    "[x](<//evil.example/>)",
+    "[x][r]\n\n[r]: //evil.example/",
+    "[x](/&#9;/evil.example/)",
+    "[x](https://trusted.example@evil.example/)",
+    "[x](evil.example)",
+]
+
+# What a comment's link may point to, written independently of the sanitiser: an absolute
+# http(s) address without a user name, a path on this site, or a fragment. Nothing else.
+SAFE_HREF = re.compile(r"https?://[^\s\\/@?#]+(?:[/?#][^\s\\]*)?|/(?![/\\])[^\s\\]*|#[^\s\\]*", re.I)
+
+
+def unsafe_href(value: str) -> bool:
+    return SAFE_HREF.fullmatch(value) is None
+

@@ -17,12 +17,15 @@ from comment_helpers import (
     comment_file,
     comments_section,
     make_stores,
+    post_text,
     tags_in,
     tiny_site,
+    write_comments,
 )
 from comments.moderation import approve_comments, receive_comment
 from comments.triage import TriageRules
-from conftest import ROOT, build_into
+from conftest import PUBLISH_SETTINGS, ROOT, build_into
+from content_warnings.gate import div_end
 from harbour.errors import HarbourError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -50,6 +53,7 @@ def threaded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_comments_site(
         root,
         tiny_site(root, THREAD),
+        plugins=ALL_PLUGINS,
         json_path="comments/{slug}.json",
         feed_atom="feeds/comments.atom.xml",
         post_feed_atom="feeds/comments/{slug}.atom.xml",
@@ -91,17 +95,16 @@ def test_the_comment_policy_is_linked_and_headings_do_not_skip_levels(threaded_s
     assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 
-def test_a_warned_comment_waits_behind_a_closed_disclosure_without_the_warnings_plugin(
-    threaded_site: Path,
-) -> None:
-    section = comments_section(article_html(threaded_site, "first-post"))
-    gate = re.search(
-        r'<details class="comment__body comment__gate">\s*<summary>(.*?)</summary>(.*?)</details>',
-        section,
-        re.S,
+def test_a_warned_comment_without_the_warnings_plugin_stops_the_build(tmp_path: Path) -> None:
+    # Nothing could gate it: a <details> fallback would open itself on a find-in-page match.
+    content = tiny_site(tmp_path, {"first-post/eee555eee555": THREAD["first-post/eee555eee555"]})
+    with pytest.raises(HarbourError) as caught:
+        build_comments_site(tmp_path, content, plugins=["safety", "comments"])
+    assert (
+        "content/comments/first-post/eee555eee555.md:3: comment eee555eee555 has Content-Warnings but the "
+        "content_warnings plugin is off" in str(caught.value)
     )
-    assert gate and "Content warning: grief" in gate.group(1)
-    assert "A hard thing to say." in gate.group(2)
+    assert not (tmp_path / "output").exists()
 
 
 def test_counts_appear_in_listings_and_posts_without_comments_say_so(threaded_site: Path) -> None:
@@ -182,7 +185,7 @@ def test_comment_files_never_become_posts_even_when_all_of_content_is_read(tmp_p
     output = build_into(
         tmp_path / "output",
         PATH=str(content),
-        PLUGINS=["safety", "comments"],
+        PLUGINS=ALL_PLUGINS,
         ARTICLE_PATHS=[""],
         COMMENTS={"private_path": str(tmp_path / "private")},
     )
@@ -336,3 +339,115 @@ def test_a_comments_unknown_warning_tag_stops_the_build(tmp_path):
         "unknown trigger tag 'gref' in content/comments/x/0123456789ab.md:3 (Content-Warnings); did you mean 'grief'?"
         in str(raised.value)
     )
+
+
+# --- Posts behind a content warning, hidden posts, times, files -------------------------------------
+
+# Words that appear nowhere else: where they show up, a gated post's comment has travelled.
+GATED_COMMENT_MARKER = "quillbramblemarker"
+GATED_POST = (
+    "Title: A gated post\nDate: 2024-04-02 10:00\nCategory: Notes\nSlug: gated-post\n"
+    "Content-Warnings: self-harm\n\nHard words.\n"
+)
+HIDDEN_POST = "Title: Secret title\nDate: 2024-04-03 10:00\nSlug: hidden-post\nStatus: hidden\n\nHidden.\n"
+
+
+@pytest.fixture(scope="module")
+def gated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("gated")
+    content = tiny_site(
+        root,
+        {
+            "gated-post/aaa111aaa111": comment_file("Mina", f"Me too, {GATED_COMMENT_MARKER}."),
+            "gated-post/bbb222bbb222": comment_file(
+                "Zoë", f"Warned too, {GATED_COMMENT_MARKER}.", warnings="grief", reply_to="aaa111aaa111",
+                date="2024-04-03 10:00:00+01:00",
+            ),
+            "first-post/ccc333ccc333": comment_file("Sam", "An open comment."),
+            "hidden-post/ddd444ddd444": comment_file("Ali", "On the hidden post."),
+        },
+        posts={
+            "first-post.md": post_text("First post", "first-post"),
+            "gated.md": GATED_POST,
+            "hidden.md": HIDDEN_POST,
+        },
+    )
+    return build_comments_site(
+        root, content, settings_file=PUBLISH_SETTINGS, json_path="comments/{slug}.json",
+        feed_atom="feeds/comments.atom.xml", post_feed_atom="feeds/comments/{slug}.atom.xml",
+    )
+
+
+def without_gate_bodies(html: str) -> str:
+    """The page with the inside of every hidden gate body cut out."""
+    while match := re.search(r'<div class="cw-body"[^>]*>', html):
+        html = html[: match.start()] + html[div_end(html, match.start()):]
+    return html
+
+
+def test_comments_on_a_gated_post_wait_behind_one_gate_with_the_posts_warnings(gated_site: Path) -> None:
+    section = comments_section(article_html(gated_site, "gated-post"))
+    gate = re.search(
+        r'<div class="cw cw--comments" id="cw-comments" data-cw-kind="comments" data-cw-tags="self-harm"',
+        section,
+    )
+    assert gate, section
+    assert '<span class="cw-show__open">Show comments</span>' in section
+    assert section.count('class="cw cw--comments"') == 1
+    assert '<h2 id="comments-heading">2 comments</h2>' in without_gate_bodies(section)
+    assert GATED_COMMENT_MARKER not in without_gate_bodies(section)
+    # The warned reply keeps its own gate inside it.
+    assert 'id="comment-bbb222bbb222-cw"' in section
+    assert 'id="cw-comments"' not in article_html(gated_site, "first-post")
+
+
+def test_a_gated_posts_comments_never_leak_outside_a_gate(gated_site: Path) -> None:
+    leaks, inside = [], 0
+    for path in sorted(p for p in gated_site.rglob("*") if p.is_file()):
+        if path.suffix in (".css", ".js", ".svg", ".png", ".woff2", ".ico"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        inside += text.count(GATED_COMMENT_MARKER)
+        visible = without_gate_bodies(text) if path.suffix == ".html" else text
+        if GATED_COMMENT_MARKER in visible:
+            leaks.append(str(path.relative_to(gated_site)))
+    assert leaks == []
+    assert inside >= 2, "the marker should be on the post's page, inside the gate"
+    # The places it could travel to were written, and scanned above.
+    data = json.loads((gated_site / "comments" / "gated-post.json").read_text(encoding="utf-8"))
+    assert data["post_content_warnings"] == ["self-harm"]
+    assert all(c["body_withheld"] and "body" not in c for c in data["comments"])
+    feed = (gated_site / "feeds" / "comments" / "gated-post.atom.xml").read_text(encoding="utf-8")
+    assert "This comment is on a post with a content warning: self-harm." in feed
+    open_post = json.loads((gated_site / "comments" / "first-post.json").read_text(encoding="utf-8"))
+    assert open_post["comments"][0]["body"] == "An open comment."
+
+
+def test_the_site_wide_comment_feed_lists_published_posts_only(gated_site: Path) -> None:
+    feed = (gated_site / "feeds" / "comments.atom.xml").read_text(encoding="utf-8")
+    assert "/first-post/#comment-ccc333ccc333" in feed and "/gated-post/#comment-aaa111aaa111" in feed
+    assert "Secret title" not in feed and "hidden-post" not in feed and "On the hidden post" not in feed
+    # The hidden post itself, reached by its address, still has its comments and their feed.
+    assert (gated_site / "feeds" / "comments" / "hidden-post.atom.xml").is_file()
+    assert "On the hidden post" in article_html(gated_site, "hidden-post")
+
+
+def test_comment_times_show_in_the_sites_timezone(tmp_path: Path) -> None:
+    content = tiny_site(tmp_path, {"first-post/aaa111": comment_file(date="2024-04-03 09:12:00-07:00")})
+    section = comments_section(article_html(build_comments_site(tmp_path, content), "first-post"))
+    # 16:12 UTC is 17:12 in Europe/London (pelicanconf.py) in April; the moment itself is unchanged.
+    assert '<time datetime="2024-04-03T09:12:00-07:00">' in section and ", 17:12</time>" in section
+
+
+def test_a_comment_file_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    content = tiny_site(tmp_path)
+    write_comments(content, {"first-post/aaa111": "\ufeff" + comment_file("Mina", "Saved by Notepad.")})
+    section = comments_section(article_html(build_comments_site(tmp_path, content), "first-post"))
+    assert "Mina" in section and "Saved by Notepad." in section
+
+
+def test_a_private_store_inside_the_content_folder_stops_the_build(tmp_path: Path) -> None:
+    content = tiny_site(tmp_path)
+    with pytest.raises(HarbourError, match=r"COMMENTS\['private_path'\] = .* is inside .*which is published"):
+        build_into(tmp_path / "output", PATH=str(content), PLUGINS=ALL_PLUGINS,
+                   COMMENTS={"private_path": str(content / "private")})

@@ -7,9 +7,12 @@ are read in place, never copied, and never skipped.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 import pytest
@@ -17,7 +20,7 @@ import pytest
 from comment_helpers import comment_file, make_stores, write_comments
 from comments.config import CommentStores
 from comments.export import PostInfo, export_comments, read_post_info
-from comments.importer import import_file, read_json_export
+from comments.importer import import_file, read_export, read_json_export
 from comments.moderation import approve_comments, receive_comment
 from comments.public_store import read_public_comments
 from comments.threads import build_threads, thread_problems, walk
@@ -46,6 +49,11 @@ def example_site(tmp_path: Path) -> CommentStores:
     return stores
 
 
+def every_post_in(path: Path) -> set[str]:
+    """The posts an export's comments are on: a site that has all of them."""
+    return {c.post for c in read_export(path).comments}
+
+
 def tree(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.md"))}
 
@@ -59,12 +67,13 @@ def test_round_trip_into_an_empty_site_gives_the_same_public_comments(
     original = tree(example_site.public_dir)
     assert count == len(original) >= 20
     empty = make_stores(tmp_path / "empty")
-    report = import_file(empty, TriageRules(), exported, moderator="tester")
+    posts = every_post_in(exported)
+    report = import_file(empty, TriageRules(), exported, post_slugs=posts, moderator="tester")
     assert len(report.created) == count and report.statuses == {"approved": count}
     assert tree(empty.public_dir) == original  # byte for byte: ids, headers, Markdown, warnings
     assert len(empty.private.ids()) == count
 
-    again = import_file(empty, TriageRules(), exported, moderator="tester")
+    again = import_file(empty, TriageRules(), exported, post_slugs=posts, moderator="tester")
     assert again.created == [] and len(again.existing) == count
     assert tree(empty.public_dir) == original and len(empty.private.audit_entries()) == count
 
@@ -74,7 +83,8 @@ def test_importing_into_the_site_it_came_from_changes_nothing(
 ) -> None:
     export_comments(example_site, "json", tmp_path / "c.json")
     before = tree(example_site.public_dir)
-    report = import_file(example_site, TriageRules(), tmp_path / "c.json")
+    exported = tmp_path / "c.json"
+    report = import_file(example_site, TriageRules(), exported, post_slugs=every_post_in(exported))
     assert report.created == [] and tree(example_site.public_dir) == before
     assert example_site.private.ids() == []
 
@@ -126,7 +136,7 @@ def test_private_fields_are_exported_only_on_request_and_never_into_published_fo
     assert item["private"] == {"email": "sam@example.invalid", "ip": "192.0.2.44", "user_agent": None}
     # ...and restoring the backup brings them back.
     restored = make_stores(tmp_path / "restored")
-    import_file(restored, TriageRules(), tmp_path / "backup.json")
+    import_file(restored, TriageRules(), tmp_path / "backup.json", post_slugs={"first-post"})
     assert restored.private.read(record.id).email == "sam@example.invalid"
 
 
@@ -202,7 +212,8 @@ def test_post_info_reads_titles_dates_and_addresses() -> None:
 @pytest.mark.shared_fixtures
 def test_pelicans_wordpress_export_imports_threaded_comments_and_skips_the_pingback(tmp_path: Path) -> None:
     stores = make_stores(tmp_path)
-    report = import_file(stores, TriageRules(), FIXTURES / "pelican" / "wordpressexport.xml")
+    report = import_file(stores, TriageRules(), FIXTURES / "pelican" / "wordpressexport.xml",
+                         post_slugs={"with-comments"})
     assert report.statuses == {"approved": 3}
     assert any("a pingback, not a comment" in s for s in report.skipped)
     comments = read_public_comments(stores.public_dir)
@@ -217,21 +228,22 @@ def test_pelicans_wordpress_export_imports_threaded_comments_and_skips_the_pingb
 
 
 @pytest.mark.shared_fixtures
-def test_the_theme_unit_test_data_needs_a_higher_body_limit_and_says_so(tmp_path: Path) -> None:
+def test_the_theme_unit_test_data_skips_one_long_comment_and_says_how_to_take_it(tmp_path: Path) -> None:
     stores = make_stores(tmp_path)
     source = WORDPRESS / "theme-unit-test-data.xml"
-    with pytest.raises(HarbourError) as caught:
-        import_file(stores, TriageRules(), source)
-    assert (
+    first = import_file(stores, TriageRules(), source, post_slugs=every_post_in(source))
+    assert first.statuses == {"approved": 22, "pending": 1}  # everything but the one too long to publish
+    (too_long,) = [s for s in first.skipped if "comment 881" in s]
+    assert too_long.startswith(
         "theme-unit-test-data.xml, post 'template-comments', comment 881: body is 5202 characters long"
-        in str(caught.value)
     )
-    assert "raise COMMENTS['length_limits']['body']" in str(caught.value)
-    assert stores.private.ids() == [] and not stores.public_dir.exists()  # a refused file changes nothing
+    assert "raise COMMENTS['length_limits']['body']" in too_long
+    assert "Skipped 7:" in first.summary() and too_long in first.summary()
+    assert not any(c.id.endswith("-881") for c in read_public_comments(stores.public_dir))
 
     rules = TriageRules(length_limits={**DEFAULT_LENGTH_LIMITS, "body": 8000})
-    report = import_file(stores, rules, source)
-    assert report.statuses == {"approved": 23, "pending": 1}
+    report = import_file(stores, rules, source, post_slugs=every_post_in(source))
+    assert report.statuses == {"approved": 1} and len(report.existing) == 23
     assert sum("pingback" in s or "trackback" in s for s in report.skipped) == 4
     assert any("on the page 'Page with comments'" in s for s in report.skipped)
     comments = read_public_comments(stores.public_dir)
@@ -242,7 +254,7 @@ def test_the_theme_unit_test_data_needs_a_higher_body_limit_and_says_so(tmp_path
     html_bodies = [c.body for c in comments if "<h1" in c.body or "<img" in c.body or "<script" in c.body]
     assert html_bodies == []  # converted to Markdown, not kept as HTML
     assert "**Header one**" in next(c.body for c in comments if c.id.endswith("-881"))
-    assert import_file(stores, rules, source).created == []
+    assert import_file(stores, rules, source, post_slugs=every_post_in(source)).created == []
 
 
 @pytest.mark.shared_fixtures
@@ -299,7 +311,7 @@ def test_local_and_gmt_times_give_the_comment_its_offset() -> None:
 def test_broken_exports_are_refused_with_file_and_line(name: str, expected: str, tmp_path: Path) -> None:
     stores = make_stores(tmp_path)
     with pytest.raises(HarbourError, match=expected):
-        import_file(stores, TriageRules(), WORDPRESS / name)
+        import_file(stores, TriageRules(), WORDPRESS / name, post_slugs=set())
     assert stores.private.ids() == []
 
 
@@ -331,10 +343,64 @@ def test_a_comment_in_a_fake_wp_namespace_is_not_imported(tmp_path: Path) -> Non
 # --- JSON files with mistakes -------------------------------------------------------------------
 
 
-def export_with(**comment: str) -> str:
+def export_with(**comment: object) -> str:
     """A JSON export holding one comment with these fields."""
     return json.dumps({"format": "harbour-comments", "version": 1,
                        "comments": [{"id": "abc123", "post": "p", "author": "A", "body": "x", **comment}]})
+
+
+DATE = "2024-01-01 10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"author": 5}, "c.json: comments[0].author: expected text, got 5"),
+        (
+            {"private": "oops"},
+            'c.json: comments[0].private: expected an object with email, ip and user_agent, got "oops"',
+        ),
+        ({"reply_to": 7}, "c.json: comments[0].reply_to: expected text, got 7"),
+        ({"id": ["a"]}, 'c.json: comments[0].id: expected text, got ["a"]'),
+        ({"post": {"slug": "p"}}, 'c.json: comments[0].post: expected text, got {"slug": "p"}'),
+        ({"body": True}, "c.json: comments[0].body: expected text, got true"),
+        ({"author_url": 1.5}, "c.json: comments[0].author_url: expected text, got 1.5"),
+        ({"status": 1}, "c.json: comments[0].status: expected text, got 1"),
+        (
+            {"content_warnings": "grief"},
+            'c.json: comments[0].content_warnings: expected a list of trigger tags (text), got "grief"',
+        ),
+        (
+            {"content_warnings": [1]},
+            "c.json: comments[0].content_warnings: expected a list of trigger tags (text), got [1]",
+        ),
+        ({"private": {"email": 5, "ip": ["x"]}}, "c.json: comments[0].private.email: expected text, got 5"),
+        ({"private": {"ip": ["x"]}}, 'c.json: comments[0].private.ip: expected text, got ["x"]'),
+        ({"private": {"user_agent": False}},
+         "c.json: comments[0].private.user_agent: expected text, got false"),
+    ],
+)
+def test_every_field_of_a_json_export_is_type_checked(fields: dict, expected: str, tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(export_with(date=DATE, **fields), encoding="utf-8")
+    stores = make_stores(tmp_path)
+    with pytest.raises(HarbourError) as caught:
+        import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert expected in caught.value.problems
+    assert stores.private.ids() == []
+
+
+def test_all_type_mistakes_are_listed_at_once(tmp_path: Path) -> None:
+    items = [{"id": "abc123", "post": "p", "author": 5, "body": "x", "date": 20240101},
+             "not an object", {"id": "abd123", "post": "p", "author": "A", "body": "x", "date": DATE}]
+    export = {"format": "harbour-comments", "version": 1, "comments": items}
+    (tmp_path / "c.json").write_text(json.dumps(export), encoding="utf-8")
+    with pytest.raises(HarbourError) as caught:
+        read_json_export(tmp_path / "c.json")
+    assert caught.value.problems == [
+        "c.json: comments[0].author: expected text, got 5",
+        "c.json: comments[0].date: expected text, got 20240101",
+        'c.json: comments[1]: expected an object with the comment\'s fields, got "not an object"',
+    ]
 
 
 @pytest.mark.parametrize(
@@ -357,16 +423,16 @@ def test_a_bad_json_export_is_refused_with_the_field_at_fault(
     (tmp_path / "c.json").write_text(text, encoding="utf-8")
     stores = make_stores(tmp_path)
     with pytest.raises(HarbourError, match=expected):
-        import_file(stores, TriageRules(), tmp_path / "c.json")
+        import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
     assert stores.private.ids() == []
 
 
 def test_a_file_that_is_neither_json_nor_xml_is_refused(tmp_path: Path) -> None:
     (tmp_path / "c.txt").write_text("Author: x", encoding="utf-8")
     with pytest.raises(HarbourError, match="neither JSON nor XML"):
-        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "c.txt")
+        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "c.txt", post_slugs=set())
     with pytest.raises(HarbourError, match="no such file"):
-        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "missing.json")
+        import_file(make_stores(tmp_path), TriageRules(), tmp_path / "missing.json", post_slugs=set())
 
 
 def test_imported_replies_follow_their_parents_whatever_the_file_order(tmp_path: Path) -> None:
@@ -384,5 +450,138 @@ def test_imported_replies_follow_their_parents_whatever_the_file_order(tmp_path:
     (tmp_path / "c.json").write_text(json.dumps(data), encoding="utf-8")
     assert [c.id for c in read_json_export(tmp_path / "c.json").comments] == ["bbb222", "aaa111"]
     target = make_stores(tmp_path / "b")
-    import_file(target, TriageRules(), tmp_path / "c.json")
+    import_file(target, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
     assert Counter(r.status for r in target.private.all_records()) == {"approved": 2}
+
+
+# --- What an import does with what it finds -------------------------------------------------------
+
+
+def wxr(comments: list[dict[str, str]], *, site: str = "http://example.org", post: str = "hello") -> str:
+    """A small WordPress export of one post with the given comments (WordPress's own field names)."""
+    def comment(c: dict[str, str]) -> str:
+        fields = {"comment_approved": "1", "comment_type": "comment", "comment_parent": "0",
+                  "comment_date": "2020-01-01 10:00:00", "comment_date_gmt": "2020-01-01 10:00:00", **c}
+        inner = "".join(f"<wp:{k}>{escape(v)}</wp:{k}>" for k, v in fields.items())
+        return f"<wp:comment>{inner}</wp:comment>"
+
+    return (
+        '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2</wp:wxr_version>'
+        f"<wp:base_site_url>{escape(site)}</wp:base_site_url>"
+        f"<item><title>Hello</title><wp:post_name>{post}</wp:post_name><wp:post_type>post</wp:post_type>"
+        + "".join(comment(c) for c in comments)
+        + "</item></channel></rss>"
+    )
+
+
+def test_one_junk_spam_comment_does_not_block_a_wordpress_import(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Mina", "comment_content": "Lovely post."},
+        {"comment_id": "2", "comment_author": "B" * 89, "comment_author_email": "n/a",
+         "comment_author_IP": "unknown", "comment_content": "cheap pills", "comment_approved": "spam"},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"approved": 1, "spam": 1} and report.skipped == []
+    (spam,) = [r for r in stores.private.all_records() if r.status == "spam"]
+    assert spam.comment.author == "B" * 89 and (spam.email, spam.ip) == (None, None)
+    assert "the other site's e-mail 'n/a' is not valid here; kept only in this note" in spam.notes
+    assert "the other site's IP 'unknown' is not valid here; kept only in this note" in spam.notes
+
+
+def test_a_comment_too_long_to_publish_is_skipped_with_its_replies_the_rest_imported(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "B" * 89, "comment_content": "A long name."},
+        {"comment_id": "2", "comment_author": "Zoë", "comment_content": "A reply.", "comment_parent": "1"},
+        {"comment_id": "3", "comment_author": "Mina", "comment_content": "Unrelated."},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"approved": 1}
+    assert report.skipped[0].endswith(
+        "comment 1: author is 89 characters long; at most 80 are allowed. "
+        "Shorten it, or raise COMMENTS['length_limits']['author'] in pelicanconf.py"
+    )
+    assert re.search(r"comment 2: it replies to wp-\w+-1, which was skipped$", report.skipped[1])
+    assert [c.author for c in read_public_comments(stores.public_dir)] == ["Mina"]
+
+
+@pytest.mark.parametrize(
+    "other_form", ["https://example.org", "http://example.org/", "https://www.Example.org/", "example.org"]
+)
+def test_the_same_wordpress_site_under_another_address_form_imports_nothing_twice(
+    tmp_path: Path, other_form: str
+) -> None:
+    stores = make_stores(tmp_path)
+    comments = [
+        {"comment_id": "1", "comment_author": "Mina", "comment_content": "Lovely post."},
+        {"comment_id": "2", "comment_author": "Zoë", "comment_content": "Agreed.", "comment_parent": "1"},
+    ]
+    (tmp_path / "a.xml").write_text(wxr(comments, site="http://example.org"), encoding="utf-8")
+    (tmp_path / "b.xml").write_text(wxr(comments, site=other_form), encoding="utf-8")
+    first = import_file(stores, TriageRules(), tmp_path / "a.xml", post_slugs={"hello"})
+    assert first.statuses == {"approved": 2}
+    again = import_file(stores, TriageRules(), tmp_path / "b.xml", post_slugs={"hello"})
+    assert again.created == [] and len(again.existing) == 2
+    assert len(stores.private.ids()) == 2
+
+
+def test_a_comment_imported_before_under_another_id_is_recognised_and_its_replies_attach_to_it(
+    tmp_path: Path,
+) -> None:
+    # What an earlier version stored: the same WordPress comment 1 under an id made from the
+    # site address as written then.
+    stores = make_stores(tmp_path)
+    receive_comment(stores, TriageRules(), post="hello", author="Mina", body="Lovely post.",
+                    date=datetime(2020, 1, 1, 10, tzinfo=timezone.utc), comment_id="wp-0a0a0a-1",
+                    status="approved", source="import:old.xml")
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Mina", "comment_content": "Lovely post."},
+        {"comment_id": "2", "comment_author": "Zoë", "comment_content": "Agreed.", "comment_parent": "1"},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert len(report.created) == 1 and len(report.existing) == 1
+    (reply,) = [c for c in read_public_comments(stores.public_dir) if c.author == "Zoë"]
+    assert reply.reply_to == "wp-0a0a0a-1"
+
+
+def test_approved_comments_for_a_post_this_site_lacks_are_held(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Mina", "comment_content": "Lovely post."},
+    ], post="not-here"), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"pending": 1} and not stores.public_dir.exists()
+    (record,) = stores.private.all_records()
+    assert any("this site has no post with the slug 'not-here'" in note for note in record.notes)
+    assert (
+        "Held for moderation: approved on the other site, but this site has no such post:\n"
+        f"  - {record.id} on 'not-here' by Mina"
+    ) in report.summary()
+
+
+def test_possible_crises_are_listed_in_the_summary_even_when_they_stay_approved(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Sam", "comment_content": "Some nights I want to die."},
+        {"comment_id": "2", "comment_author": "Mina", "comment_content": "Lovely post."},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"approved": 2}  # WordPress had approved them: the import keeps that
+    (line,) = report.crisis
+    assert "on 'hello' by Sam (published): crisis language: 'want to die'" in line
+    heading = "Possible crisis, read these first (invoke comments-show --id ID):"
+    assert f"{heading}\n  - {line}" in report.summary()
+
+
+def test_importing_again_never_republishes_a_comment_that_was_taken_down(tmp_path: Path) -> None:
+    source = make_stores(tmp_path / "a")
+    write_comments(source.content_dir, {"p/aaa111": comment_file("A", "first")})
+    export_comments(source, "json", tmp_path / "c.json")
+    target = make_stores(tmp_path / "b")
+    import_file(target, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    published = target.public_dir / "p" / "aaa111.md"
+    published.unlink()  # taken down by hand, or an unpublish that stopped before its record
+    report = import_file(target, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert not published.exists() and report.existing == ["aaa111"]
+    assert "Needs attention:\n  - aaa111 is approved in its record but has no public file" in report.summary()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from comment_helpers import comment_file, hold_rules, make_stores, write_comments
+from comments import moderation
 from comments.config import CommentStores
 from comments.moderation import (
     DONE,
@@ -15,16 +18,19 @@ from comments.moderation import (
     UNCHANGED,
     WAITING,
     approve_comments,
+    comment_problems,
     comment_record,
     describe_comment,
     format_queue,
     mark_spam,
     pending_queue,
+    queue_report,
     receive_comment,
     reject_comments,
     unpublish_comments,
 )
-from comments.public_store import format_comment_file, read_public_comments
+from comments.private_store import PrivateStore
+from comments.public_store import read_public_comments, write_public_comment
 from comments.triage import TriageRules
 from harbour.errors import HarbourError
 
@@ -213,6 +219,8 @@ def test_unknown_ids_are_refused_before_anything_changes(stores: CommentStores) 
         ({"email": "not-an-address"}, "does not look like an e-mail address"),
         ({"ip": "999.1.1.1"}, "not an IPv4 or IPv6 address"),
         ({"author_url": "javascript:alert(1)"}, "author_url 'javascript:alert(1)' is not an http(s) address"),
+        ({"author_url": "https://bank.example@evil.example/"}, "is not an http(s) address"),
+        ({"author_url": "https://user:pw@evil.example/"}, "is not an http(s) address"),
         ({"author": "x" * 81}, "author is 81 characters long; at most 80"),
         ({"body": "x" * 5001}, "body is 5001 characters long; at most 5000"),
         ({"author_url": "https://example.org/" + "x" * 200}, "author_url is 220 characters long"),
@@ -296,14 +304,148 @@ def test_importing_an_existing_id_again_changes_nothing(stores: CommentStores) -
     assert len(stores.private.audit_entries()) == 1
 
 
-def test_an_interrupted_approval_is_completed_by_running_it_again(stores: CommentStores) -> None:
+class SimulatedCrash(OSError):
+    """What a full disk or a killed process does to a write: it stops the step half way."""
+
+
+def crash(*args: object, **kwargs: object) -> None:
+    raise SimulatedCrash("the machine stopped here")
+
+
+def test_a_crash_during_approval_never_leaves_a_comment_published_that_is_then_rejected(
+    stores: CommentStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comment_id = receive(stores)
+    with monkeypatch.context() as patched:
+        patched.setattr(PrivateStore, "write", crash)
+        with pytest.raises(SimulatedCrash):
+            approve_comments(stores, [comment_id])
+    assert public_files(stores) == []  # the record comes first: nothing was published
+    (outcome,) = reject_comments(stores, [comment_id], "not for the site")
+    assert outcome.result == DONE
+    assert comment_record(stores, comment_id).status == "rejected" and public_files(stores) == []
+
+
+def test_a_crash_between_record_and_public_file_is_reported_and_the_next_approve_publishes(
+    stores: CommentStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comment_id = receive(stores)
+    with monkeypatch.context() as patched:
+        patched.setattr(moderation, "write_public_comment", crash)
+        with pytest.raises(SimulatedCrash):
+            approve_comments(stores, [comment_id])
+    assert comment_record(stores, comment_id).status == "approved" and public_files(stores) == []
+    report = queue_report(stores)
+    assert f"Needs attention:\n  - {comment_id} is approved in its record but has no public file" in report
+    assert f"invoke comments-approve --id {comment_id}" in report
+    (outcome,) = approve_comments(stores, [comment_id])
+    assert outcome.result == DONE and "published it again" in outcome.message
+    assert public_files(stores) == [f"first-post/{comment_id}.md"]
+    assert "Needs attention" not in queue_report(stores)
+
+
+def test_a_crash_during_unpublish_leaves_it_down_and_the_next_unpublish_finishes(
+    stores: CommentStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
     comment_id = receive(stores)
     approve_comments(stores, [comment_id])
-    path = stores.public_dir / "first-post" / f"{comment_id}.md"
-    path.unlink()  # as if the machine stopped between the record and the public file
-    (outcome,) = approve_comments(stores, [comment_id])
-    assert outcome.result == UNCHANGED and "written again" in outcome.message
-    assert path.read_text(encoding="utf-8") == format_comment_file(comment_record(stores, comment_id).comment)
+    with monkeypatch.context() as patched:
+        patched.setattr(PrivateStore, "write", crash)
+        with pytest.raises(SimulatedCrash):
+            unpublish_comments(stores, [comment_id], "asked")
+    assert public_files(stores) == []  # the public file goes first
+    record = comment_record(stores, comment_id)
+    shown = describe_comment(record, comment_problems(stores, record))
+    assert shown.startswith(f"Needs attention: {comment_id} is approved in its record but has no public file")
+    assert f"invoke comments-unpublish --id {comment_id}" in shown
+    (outcome,) = unpublish_comments(stores, [comment_id], "asked")
+    assert outcome.result == DONE
+    assert comment_record(stores, comment_id).status == "rejected" and public_files(stores) == []
+    assert comment_problems(stores, comment_record(stores, comment_id)) == []
+
+
+def test_reject_takes_down_a_public_file_its_record_never_allowed_before_touching_the_record(
+    stores: CommentStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    comment_id = receive(stores)
+    # What an approval interrupted by an earlier version left behind: published, yet pending.
+    write_public_comment(stores.public_dir, comment_record(stores, comment_id).comment)
+    assert f"{comment_id} is pending in its record, but its public file" in queue_report(stores)
+    with monkeypatch.context() as patched:
+        patched.setattr(PrivateStore, "write", crash)
+        with pytest.raises(SimulatedCrash):
+            reject_comments(stores, [comment_id], "not for the site")
+    assert public_files(stores) == []  # down before the record was written
+    (outcome,) = reject_comments(stores, [comment_id], "not for the site")
+    assert outcome.result == DONE and comment_record(stores, comment_id).status == "rejected"
+
+
+@pytest.mark.parametrize("step", ["spam", "unpublish", "reject-again"])
+def test_every_step_away_from_approved_removes_a_stray_public_file(stores: CommentStores, step: str) -> None:
+    comment_id = receive(stores)
+    if step == "reject-again":
+        reject_comments(stores, [comment_id], "no")
+    write_public_comment(stores.public_dir, comment_record(stores, comment_id).comment)
+    if step == "spam":
+        (outcome,) = mark_spam(stores, [comment_id])
+    elif step == "unpublish":
+        (outcome,) = unpublish_comments(stores, [comment_id])
+    else:
+        (outcome,) = reject_comments(stores, [comment_id], "no")
+    assert outcome.result == DONE and "its public file was still there" in outcome.message
+    assert public_files(stores) == []
+
+
+def test_receiving_an_approved_import_again_never_republishes_what_was_taken_down(
+    stores: CommentStores,
+) -> None:
+    fields = {"post": "first-post", "author": "Sam", "body": "Hi", "comment_id": "wp-abc-1",
+              "status": "approved", "source": "import:x.xml"}
+    receive_comment(stores, hold_rules(), **fields)  # type: ignore[arg-type]
+    path = stores.public_dir / "first-post" / "wp-abc-1.md"
+    path.unlink()  # taken down by hand, or an unpublish stopped before its record
+    again = receive_comment(stores, hold_rules(), **fields)  # type: ignore[arg-type]
+    assert not again.created and not path.exists()
+    assert "wp-abc-1 is approved in its record but has no public file" in again.attention
+
+
+def test_an_import_reads_each_record_a_bounded_number_of_times(
+    stores: CommentStores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Arrival used to read every record to see whether the author was returning: quadratic.
+    reads = Counter()
+    real_read = PrivateStore.read
+
+    def counting_read(self: PrivateStore, comment_id: str) -> object:
+        reads[comment_id] += 1
+        return real_read(self, comment_id)
+
+    monkeypatch.setattr(PrivateStore, "read", counting_read)
+    for n in range(30):
+        receive_comment(stores, TriageRules(moderation="auto-approve-returning"), post="first-post",
+                        author=f"R{n}", body=f"Comment {n}", email="same@example.invalid",
+                        comment_id=f"wp-abc-{n}", status="approved", source="import:x.xml")
+    assert sum(reads.values()) == 0  # an import gives the status: nobody needs to be "returning"
+    receive(stores, "A form arrival", rules=TriageRules(moderation="auto-approve-returning"))
+    assert sum(reads.values()) == 30  # only where the answer can change the outcome, once each
+
+
+def test_a_busy_store_says_to_wait_and_never_to_delete_the_lock(tmp_path: Path) -> None:
+    store = PrivateStore(tmp_path / "private", lock_timeout=0.05)
+    with store.locked():
+        pass
+    other_command = FileLock(store.lock_path)  # a second open of the lock, as another process has
+    with other_command, pytest.raises(HarbourError) as caught:
+        with store.locked():
+            pass
+    message = str(caught.value)
+    assert "wait for it to finish and try again" in message and "delete" not in message
+
+
+def test_the_private_store_folders_are_readable_by_their_owner_only(stores: CommentStores) -> None:
+    receive(stores)
+    for folder in (stores.private.root, stores.private.records_dir):
+        assert folder.stat().st_mode & 0o077 == 0, folder
 
 
 def test_nothing_is_ever_deleted_from_the_private_store(stores: CommentStores) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from comment_helpers import build_comments_site, make_stores, post_text, tiny_site
+from comments.config import CommentStores, comments_settings
 from comments.export import export_comments
 from comments.importer import import_file
 from comments.moderation import approve_comments, receive_comment, reject_comments
@@ -34,8 +36,8 @@ def scan(folder: Path, secrets: list[str]) -> list[str]:
     return found
 
 
-@pytest.mark.shared_fixtures
-def test_no_email_or_ip_reaches_content_or_output(tmp_path: Path) -> None:
+def received_and_moderated(tmp_path: Path) -> tuple[CommentStores, Path]:
+    """A site with the test commenters' comments received, two approved and one rejected."""
     content = tiny_site(
         tmp_path,
         posts={
@@ -58,27 +60,64 @@ def test_no_email_or_ip_reaches_content_or_output(tmp_path: Path) -> None:
     ]
     approve_comments(stores, ids[:2])
     reject_comments(stores, ids[2:], "test")
-    import_file(
-        stores, TriageRules(), ROOT.parent / "shared" / "fixtures" / "pelican" / "wordpressexport.xml"
-    )
+    return stores, content
+
+
+def build_and_export(tmp_path: Path, stores: CommentStores) -> Path:
     output = build_comments_site(
         tmp_path,
-        content,
+        stores.content_dir,
         json_path="comments/{slug}.json",
         feed_atom="feeds/comments.atom.xml",
         post_feed_atom="feeds/c/{slug}.atom.xml",
     )
     export_comments(stores, "json", tmp_path / "exports" / "c.json")
     export_comments(stores, "wxr", tmp_path / "exports" / "c.xml")
+    return output
 
-    secrets = [c["email"] for c in COMMENTERS] + [c["ip"] for c in COMMENTERS] + IMPORTED_SECRETS + ["TestOS"]
-    assert len(list(content.rglob("*.md"))) > 4 and (output / "comments" / "first-post.json").is_file()
-    assert scan(content, secrets) == []
+
+def assert_only_in_the_private_store(
+    tmp_path: Path, stores: CommentStores, output: Path, secrets: list[str]
+) -> None:
+    assert len(list(stores.content_dir.rglob("*.md"))) >= 2
+    assert (output / "comments" / "first-post.json").is_file()
+    assert scan(stores.content_dir, secrets) == []
     assert scan(output, secrets) == []
     assert scan(tmp_path / "exports", secrets) == []
     # The scan can see them: they are all in the private store, where they belong.
     private = {s for s in secrets if scan(stores.private.root, [s])}
     assert private == set(secrets)
+
+
+OWN_SECRETS = [c["email"] for c in COMMENTERS] + [c["ip"] for c in COMMENTERS] + ["TestOS"]
+
+
+def test_no_email_or_ip_reaches_content_or_output(tmp_path: Path) -> None:
+    stores, _ = received_and_moderated(tmp_path)
+    output = build_and_export(tmp_path, stores)
+    assert_only_in_the_private_store(tmp_path, stores, output, OWN_SECRETS)
+
+
+@pytest.mark.shared_fixtures
+def test_no_email_or_ip_of_an_imported_wordpress_site_reaches_content_or_output(tmp_path: Path) -> None:
+    stores, _ = received_and_moderated(tmp_path)
+    import_file(
+        stores, TriageRules(), ROOT.parent / "shared" / "fixtures" / "pelican" / "wordpressexport.xml",
+        post_slugs={"first-post", "with-comments"},
+    )
+    output = build_and_export(tmp_path, stores)
+    assert_only_in_the_private_store(tmp_path, stores, output, OWN_SECRETS + IMPORTED_SECRETS)
+
+
+def test_the_default_private_store_is_ignored_by_git() -> None:
+    # The repository's own .gitignore: a `git add .` must never pick up e-mails and IPs.
+    default = comments_settings({})["private_path"]
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", f"{default}/records/x.json"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"{default}/ is not ignored by git: {result.stderr}"
+    untracked = subprocess.run(["git", "ls-files", default], cwd=ROOT, capture_output=True, text=True)
+    assert untracked.stdout == ""
 
 
 def test_the_example_comments_and_their_outputs_hold_no_address_at_all(dev_site: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from comment_helpers import make_stores
+from comment_helpers import make_stores, post_text
 from comments.config import CommentStores
 from comments.moderation import receive_comment
 from comments.triage import TriageRules
@@ -77,8 +77,10 @@ def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
     waiting = invoke("comments-approve", "--id", reply, *on(stores))
     assert waiting.returncode == 0
     assert f"{reply} stays waiting: it replies to {parent}" in waiting.stdout
+    assert "invoke publish" not in waiting.stdout  # nothing changed on the site
     approved = invoke("comments-approve", "--id", reply, "--id", parent, *on(stores))
     assert approved.returncode == 0, approved.stderr
+    assert approved.stdout.rstrip().endswith("Run `invoke publish` (or your deploy) to update the live site.")
     assert sorted(p.stem for p in stores.public_dir.rglob("*.md")) == sorted([parent, reply])
     assert "No comments are waiting." in invoke("comments-queue", *on(stores)).stdout
 
@@ -87,6 +89,8 @@ def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
     assert f"--id {parent} --id {reply}" in refused.stdout
     done = invoke("comments-unpublish", "--id", parent, "--id", reply, "--reason", "asked", *on(stores))
     assert done.returncode == 0 and list(stores.public_dir.rglob("*.md")) == []
+    # Until the next publish, the live site still shows what was just taken down.
+    assert done.stdout.rstrip().endswith("Run `invoke publish` (or your deploy) to update the live site.")
     assert stores.private.read(parent).status == "rejected"
 
 
@@ -123,6 +127,9 @@ def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, 
         assert result.returncode == 0 and f"Wrote 1 approved comments to {exported}" in result.stdout
         assert "sam@example.invalid" not in exported.read_text(encoding="utf-8")
         target = make_stores(tmp_path / f"empty-{fmt}")
+        (target.content_dir / "posts").mkdir()
+        post = post_text("First post", "first-post")
+        (target.content_dir / "posts" / "first.md").write_text(post, encoding="utf-8")
         imported = invoke("comments-import", "--file", str(exported), *on(target))
         assert imported.returncode == 0 and "Imported 1 new comment(s) (1 approved)" in imported.stdout
         again = invoke("comments-import", "--file", str(exported), *on(target))
@@ -141,11 +148,12 @@ def test_importing_a_real_wordpress_export_and_a_broken_one(stores: CommentStore
         "comments-import", "--file", str(fixtures / "pelican" / "wordpressexport.xml"), *on(stores)
     )
     assert result.returncode == 0, result.stderr
-    assert (
-        "Imported 3 new comment(s) (3 approved)" in result.stdout
-        and "a pingback, not a comment" in result.stdout
-    )
-    assert "posts this site does not have: with-comments" in result.stdout
+    # This site has no post 'with-comments': approved there, they wait here instead of breaking the build.
+    assert "Imported 3 new comment(s) (3 pending)" in result.stdout
+    assert "a pingback, not a comment" in result.stdout
+    assert "Held for moderation: approved on the other site, but this site has no such post:" in result.stdout
+    assert list(stores.public_dir.rglob("*.md")) == []
+    assert "invoke publish" not in result.stdout
     broken = invoke(
         "comments-import", "--file", str(fixtures / "wordpress-importer" / "malformed.xml"), *on(stores)
     )
@@ -161,3 +169,17 @@ def test_the_private_store_may_not_be_inside_content(stores: CommentStores) -> N
         str(stores.content_dir),
     )
     assert_clean_failure(result, "is inside the content folder")
+
+
+def test_queue_and_show_say_when_the_stores_disagree(stores: CommentStores) -> None:
+    comment_id = receive(stores, "hello")
+    # A public file for a comment still waiting: the next build would publish it.
+    (stores.public_dir / "first-post").mkdir(parents=True)
+    (stores.public_dir / "first-post" / f"{comment_id}.md").write_text(
+        "Author: Sam\nDate: 2024-04-03 09:12:00+01:00\n\nhello\n", encoding="utf-8"
+    )
+    queue = invoke("comments-queue", *on(stores))
+    assert queue.returncode == 0 and "Needs attention:" in queue.stdout
+    assert f"{comment_id} is pending in its record, but its public file" in queue.stdout
+    shown = invoke("comments-show", "--id", comment_id, *on(stores))
+    assert shown.stdout.startswith(f"Needs attention: {comment_id} is pending in its record")

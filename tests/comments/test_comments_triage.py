@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from comments.config import SCHEMA, comment_stores, comments_settings
 from comments.model import PublicComment
 from comments.triage import (
     CRISIS,
+    CRISIS_EXCEPTIONS,
     DEFAULT_CRISIS_PHRASES,
     DISALLOWED_LINK,
     DISALLOWED_WORD,
@@ -34,24 +36,111 @@ def test_by_default_every_comment_waits_unflagged() -> None:
     assert (verdict.status, verdict.flags) == ("pending", ())
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        "Some nights I want to die.",
-        "I DON'T WANT TO BE HERE ANYMORE",
-        "i dont want to be here any more",
-        "Honestly I can’t go on like this",  # a typographic apostrophe
-        "thinking about suicide again",
-        "I took an overdose last year and",
-        "I might end it all",
-        "everyone would be better off without me",
-    ],
-)
+# Phrasings a person in crisis really uses (from crisis-line training material and moderation
+# guides): plain, indirect, misspelt, disguised. Every one must reach the writer first.
+MUST_FLAG = [
+    "Some nights I want to die.",
+    "I DON'T WANT TO BE HERE ANYMORE",
+    "i dont want to be here any more",
+    "Honestly I can’t go on like this",  # a typographic apostrophe
+    "thinking about suicide again",
+    "I took an overdose last year and",
+    "I might end it all",
+    "everyone would be better off without me",
+    "I don't want to live anymore",
+    "I do not want to live any more.",
+    "I have the pills ready",
+    "I took all my pills",
+    "I wanna end it",
+    "I’m ending things tonight",
+    "kms",
+    "lol i'm gonna kms",
+    "I want to unalive myself",
+    "I don’t want to wake up tomorrow",
+    "they'd all be better off if I was gone",
+    "There's no reason to keep going",
+    "I'm not going to be here much longer",
+    "I cut myself again last night",
+    "S U I C I D E",
+    "s.u.i.c.i.d.e",
+    "su1c1de is all I think about",
+    "ｓｕｉｃｉｄａｌ",  # full-width letters
+    "suïcidal",  # an accent
+    "sui\u200bcide",  # a zero-width space inside the word
+    "I want to diiiie",
+    "I keep thinking about sewer slide",
+    "I've been stockpiling my meds",
+    "I'm going to hang myself",
+    "this is goodbye everyone",
+    "I wish I had never been born",
+    "I can't take it anymore",
+    "I'm tired of being alive",
+    "I'm not safe right now",
+    "i hope i don't wake up",
+    "Honestly I can`t do this any more",  # a backtick for an apostrophe
+]
+
+# Ordinary comments, several of them close to the list on purpose. "This post killed me, in
+# a good way" is deliberately not flagged: hyperbole about the post is in the past tense and
+# about the reader's reaction, and the list holds "kill myself", never "killed me"; a reader
+# who means it almost always says more ("I want to", "tonight", "anymore"), which is listed.
+MUST_NOT_FLAG = [
+    "This post killed me, in a good way.",
+    "I was dying to read the next part!",
+    "My nan died last spring and this brought it all back.",
+    "I'm not going to be here next week, off on holiday.",
+    "I took my pills this morning like my GP said.",
+    "I had to cut myself some slack after the funeral.",
+    "Let me end it on a positive note: thank you.",
+    "The ending of this piece made me cry (good tears).",
+    "Killing time on the train by reading your blog.",
+    "I used to self-harm years ago and I'm in a much better place now.",
+    "Your writing on grief helped me through a hard week.",
+    "I laughed so hard I nearly died.",
+    "I want to take my life back, one small step at a time.",
+    "I can't go on holiday this year, so I'm reading instead.",
+]
+
+
+@pytest.mark.parametrize("body", MUST_FLAG)
 def test_crisis_language_flags_a_possible_crisis_and_holds_it(body: str) -> None:
     verdict = triage(new(body), rules=TriageRules(moderation="auto-approve-returning"), returning=True)
     assert verdict.status == "pending"
     assert CRISIS in verdict.flags
     assert any("crisis language" in note for note in verdict.notes)
+
+
+@pytest.mark.parametrize("body", MUST_NOT_FLAG)
+def test_ordinary_comments_are_not_flagged(body: str) -> None:
+    verdict = triage(new(body), rules=TriageRules())
+    assert CRISIS not in verdict.flags, verdict.notes
+
+
+def test_the_tables_are_long_enough_to_mean_something() -> None:
+    assert len(MUST_FLAG) >= 25 and len(MUST_NOT_FLAG) >= 10
+
+
+@pytest.mark.parametrize("tag", ["suicidal-thoughts", "Suicidal Thoughts", "self-harm", "suicide"])
+def test_a_comment_whose_own_warnings_name_suicide_or_self_harm_is_a_possible_crisis(tag: str) -> None:
+    comment = replace(new("Thank you for writing about this."), content_warnings=("grief", tag))
+    verdict = triage(comment, rules=TriageRules(moderation="auto-approve-returning"), returning=True)
+    assert (verdict.status, verdict.flags) == ("pending", (CRISIS,))
+    assert f"its own content warnings name {tag}" in verdict.notes
+
+
+def test_a_comment_with_any_content_warning_is_never_approved_on_arrival() -> None:
+    comment = replace(new("Thank you for writing about this."), content_warnings=("grief",))
+    verdict = triage(comment, rules=TriageRules(moderation="auto-approve-returning"), returning=True)
+    assert (verdict.status, verdict.flags) == ("pending", ())
+
+
+def test_crisis_exceptions_are_narrow_and_a_setting() -> None:
+    assert matching_phrases("cut myself some slack", ["cut myself"], exceptions=CRISIS_EXCEPTIONS) == []
+    # An exception never hides the crisis words around it.
+    assert matching_phrases(
+        "I cut myself some slack, then I cut myself", ["cut myself"], exceptions=CRISIS_EXCEPTIONS
+    ) == ["cut myself"]
+    assert comments_settings({"COMMENTS": {"crisis_exceptions": []}})["crisis_exceptions"] == []
 
 
 @pytest.mark.parametrize(
@@ -108,6 +197,36 @@ def test_two_links_flag_a_comment_one_does_not() -> None:
         triage(new("https://a.example/ https://b.example/"), rules=TriageRules(max_links_before_flag=0)).flags
         == ()
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[a](https://a.example/) and [b](https://b.example/)",
+        "[a](//a.example/) and [b](/\\b.example/)",  # other sites, as browsers read them
+        "<https://a.example/> and ![x](https://b.example/x.png)",
+        "[a][1] and [b][2]\n\n[1]: //a.example/\n[2]: //b.example/",
+        "[here](a.example) and [there](b.example)",
+    ],
+)
+def test_every_markdown_link_target_counts_as_a_link(body: str) -> None:
+    verdict = triage(new(body), rules=TriageRules())
+    assert verdict.flags == (MANY_LINKS,), verdict.notes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[cheap](//pills.example/buy)",
+        "[cheap](/\\pills.example/buy)",
+        "[cheap](\\\\\\\\pills.example/buy)",  # Markdown unescapes it to \\pills.example
+        "[cheap](pills.example)",
+        "[x][r]\n\n[r]: //shop.pills.example/",
+    ],
+)
+def test_a_disallowed_domain_is_found_however_the_link_is_written(body: str) -> None:
+    verdict = triage(new(body), rules=TriageRules(disallowed_links=("pills.example",)))
+    assert (verdict.status, verdict.flags) == ("spam", (DISALLOWED_LINK,)), verdict.notes
 
 
 def test_auto_approve_returning_is_opt_in_and_never_approves_a_flagged_comment() -> None:

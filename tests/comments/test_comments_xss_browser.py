@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,34 +12,25 @@ from urllib.parse import urlsplit
 import pytest
 
 from comment_helpers import (
+    ALL_PLUGINS,
+    OFFSITE_LINK_PAYLOADS,
     XSS_PAYLOADS,
     article_html,
-    build_comments_site,
     comment_file,
     comments_section,
     tags_in,
     tiny_site,
+    unsafe_href,
 )
+from conftest import build_into
 from harbour.serve import site_server
 
 pytestmark = pytest.mark.browser
 
-# What the comments partial itself writes; anything else in the section came from a commenter.
+# What the comments partial and the warnings gate write; anything else in the section came from a commenter.
 TEMPLATE_TAGS = {
-    "section",
-    "h2",
-    "h3",
-    "p",
-    "a",
-    "ol",
-    "li",
-    "article",
-    "header",
-    "time",
-    "span",
-    "div",
-    "details",
-    "summary",
+    "section", "h2", "h3", "p", "a", "ol", "li", "article", "header", "time", "span", "div",
+    "input", "label",  # the gate's no-JavaScript toggle
 }
 BODY_TAGS = {"p", "br", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "hr"}
 HOSTILE_AUTHORS = [
@@ -45,32 +38,61 @@ HOSTILE_AUTHORS = [
     '"><img src=x onerror=alert(1)>',
     "Mina' onmouseover='alert(1)",
 ]
+PAYLOADS = XSS_PAYLOADS + OFFSITE_LINK_PAYLOADS
+# The comments plugin alone, and the site's own plugins, where a warned comment's text passes
+# through the warnings plugin's real gate (cw_gate) and an unknown tag only warns.
+PLUGIN_SETS = {"comments-only": ["safety", "comments"], "all-plugins": ALL_PLUGINS}
 
 
-@pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("xss")
+@dataclass(frozen=True)
+class HostileSite:
+    output: Path
+    warned: bool  # whether every payload also sits in a warned comment
+
+    @property
+    def comment_count(self) -> int:
+        return len(PAYLOADS) * (2 if self.warned else 1) + len(HOSTILE_AUTHORS) + (1 if self.warned else 0)
+
+
+@pytest.fixture(scope="module", params=list(PLUGIN_SETS))
+def hostile_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> HostileSite:
+    plugins = PLUGIN_SETS[request.param]
+    warned = "content_warnings" in plugins
+    root = tmp_path_factory.mktemp(f"xss-{request.param}")
     comments = {
         f"first-post/x{n:03d}": comment_file(
             f"Reader {n}",
             f"Payload {n}:\n\n{payload}\n\nEnd {n}.",
             date=f"2024-04-03 09:{n % 60:02d}:00+01:00",
         )
-        for n, payload in enumerate(XSS_PAYLOADS)
+        for n, payload in enumerate(PAYLOADS)
     }
     for n, author in enumerate(HOSTILE_AUTHORS):
         comments[f"first-post/a{n:03d}"] = comment_file(author, "Hello", date=f"2024-04-04 09:0{n}:00+01:00")
-    comments["first-post/w001"] = comment_file(
-        "Warned",
-        "<img src=x onerror=alert(1)> warned",
-        warnings="<svg onload=alert(1)>, grief",
-        date="2024-04-05 09:00:00+01:00",
+    if warned:
+        for n, payload in enumerate(PAYLOADS):
+            comments[f"first-post/w{n:03d}"] = comment_file(
+                f"Warned {n}",
+                f"Warned payload {n}:\n\n{payload}\n\nWarned end {n}.",
+                warnings="grief",
+                date=f"2024-04-05 09:{n % 60:02d}:00+01:00",
+            )
+        comments["first-post/wtag01"] = comment_file(
+            "Warned tag", "A hostile tag", warnings="<svg onload=alert(1)>, grief",
+            date="2024-04-06 09:00:00+01:00",
+        )
+    output = build_into(
+        root / "output",
+        PATH=str(tiny_site(root, comments)),
+        PLUGINS=plugins,
+        COMMENTS={"private_path": str(root / "private")},
+        TRIGGER_TAGS={"unknown_tags": "warn"},
     )
-    return build_comments_site(root, tiny_site(root, comments))
+    return HostileSite(output, warned)
 
 
-def test_no_payload_survives_in_the_built_html(hostile_site: Path) -> None:
-    section = comments_section(article_html(hostile_site, "first-post"))
+def test_no_payload_survives_in_the_built_html(hostile_site: HostileSite) -> None:
+    section = comments_section(article_html(hostile_site.output, "first-post"))
     problems = []
     for tag, attrs in tags_in(section):
         if tag not in TEMPLATE_TAGS | BODY_TAGS:
@@ -78,16 +100,20 @@ def test_no_payload_survives_in_the_built_html(hostile_site: Path) -> None:
         for name, value in attrs.items():
             if name.startswith("on") or name in ("style", "src", "srcset", "action", "formaction", "data"):
                 problems.append(f"{tag}[{name}={value!r}]")
-            if name == "href" and urlsplit(value.strip()).scheme.lower() not in ("", "http", "https"):
+            if name == "href" and unsafe_href(value):
                 problems.append(f"{tag}[href={value!r}]")
     assert problems == []
-    for n in range(len(XSS_PAYLOADS)):
+    for n in range(len(PAYLOADS)):
         assert f"End {n}." in section  # each payload was disarmed, not the whole comment dropped
+        assert (f"Warned end {n}." in section) == hostile_site.warned
     assert "&lt;script&gt;alert(&#34;author&#34;)&lt;/script&gt;" in section  # names shown as typed
+    if hostile_site.warned:
+        assert section.count('class="cw cw--comment"') == len(PAYLOADS) + 1
+        assert "evil.example" not in re.sub(r">[^<]*<", "><", section)  # in no attribute at all
 
 
-def test_chromium_runs_no_payload(hostile_site: Path, browser: Any) -> None:
-    server = site_server(hostile_site, "127.0.0.1", 0)
+def test_chromium_runs_no_payload(hostile_site: HostileSite, browser: Any) -> None:
+    server = site_server(hostile_site.output, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     context = browser.new_context()
@@ -108,20 +134,34 @@ def test_chromium_runs_no_payload(hostile_site: Path, browser: Any) -> None:
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        (article,) = hostile_site.glob("posts/*/*/first-post/index.html")
+        (article,) = hostile_site.output.glob("posts/*/*/first-post/index.html")
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         page.set_default_timeout(5000)
-        page.goto(base + str(article.parent.relative_to(hostile_site)) + "/")
+        page.goto(base + str(article.parent.relative_to(hostile_site.output)) + "/")
         page.wait_for_load_state("load")
         assert (dialogs, errors) == ([], []), "a payload ran on load"
-        # Open the warned comment, hover and focus every comment link: handlers would fire now.
-        page.click(".comment__gate > summary")
-        for link in page.locator("#comments a").all():
-            link.hover()
-            link.focus()
-        assert (
-            page.locator("#comments article.comment").count() == len(XSS_PAYLOADS) + len(HOSTILE_AUTHORS) + 1
-        )
+        # Open every warned comment, then hover, focus and click-test every comment link in the
+        # page itself (one round trip, not one per link): any handler left would fire now.
+        gates = page.locator("#comments .cw-button")
+        assert gates.count() == (len(PAYLOADS) + 1 if hostile_site.warned else 0)
+        if hostile_site.warned:
+            gates.first.click()  # one real click, the rest from the page
+            page.evaluate("document.querySelectorAll('#comments .cw-button[aria-expanded=false]')"
+                          ".forEach(b => b.click())")
+            assert page.locator("#comments .cw-body[hidden]").count() == 0
+        touched = page.evaluate("""() => {
+            const links = document.querySelectorAll('#comments a');
+            for (const link of links) {
+                for (const type of ['mouseover', 'mouseenter', 'mousemove']) {
+                    link.dispatchEvent(new MouseEvent(type, {bubbles: true}));
+                }
+                link.focus();
+                link.blur();
+            }
+            return links.length;
+        }""")
+        assert touched > len(PAYLOADS)
+        assert page.locator("#comments article.comment").count() == hostile_site.comment_count
         assert (
             page.evaluate(
                 "document.querySelectorAll('#comments script, #comments img, #comments iframe, "
@@ -136,3 +176,41 @@ def test_chromium_runs_no_payload(hostile_site: Path, browser: Any) -> None:
     assert dialogs == []
     assert errors == []
     assert offsite == []
+
+
+def test_long_unbroken_names_and_words_never_scroll_a_320px_screen_sideways(
+    tmp_path: Path, browser: Any
+) -> None:
+    name = "Ananunbrokennamethatgoesonandonwithoutanyspace" * 2
+    comments = {
+        "first-post/aaa111": comment_file(name, "Hello", url="https://example.org/"),
+        "first-post/bbb222": comment_file("B", "Reply", reply_to="aaa111", date="2024-04-03 10:00:00+01:00"),
+        "first-post/ccc333": comment_file(
+            name[:70], "x" * 300, reply_to="bbb222", date="2024-04-03 11:00:00+01:00"
+        ),
+        "first-post/ddd444": comment_file(
+            "D", "Past the depth", reply_to="ccc333", date="2024-04-03 12:00:00+01:00"
+        ),
+    }
+    output = build_into(
+        tmp_path / "output", PATH=str(tiny_site(tmp_path, comments)), PLUGINS=ALL_PLUGINS,
+        COMMENTS={"private_path": str(tmp_path / "private"), "thread_depth": 3},
+    )
+    (article,) = output.glob("posts/*/*/first-post/index.html")
+    server = site_server(output, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/{article.parent.relative_to(output)}/")
+        widths = page.evaluate(
+            "({page: document.documentElement.scrollWidth, view: document.documentElement.clientWidth,"
+            " widest: Math.max(...[...document.querySelectorAll('#comments *')]"
+            ".map(e => e.getBoundingClientRect().right))})"
+        )
+        assert "in reply to" in page.content()
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+    assert widths["page"] <= widths["view"] and widths["widest"] <= widths["view"], widths
