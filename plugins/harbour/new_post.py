@@ -53,7 +53,7 @@ def post_template(
         if note:
             lines.append(f"Content-Note: {note}")
     lines.append("Status: draft")
-    return "\n".join(lines) + "\n\n" + BODY_HINT
+    return "\n".join(line.rstrip() for line in lines) + "\n\n" + BODY_HINT
 
 
 def new_post(content_dir: str | Path, title: str, *, date: datetime | None = None, **fields: object) -> Path:
