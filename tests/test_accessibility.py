@@ -57,6 +57,9 @@ def test_no_wcag_aa_violations(open_browser_page: Any, dev_site: Path, axe: Any,
         if violations:
             failures[name] = describe(violations)
     assert not failures, "\n".join(f"[{scheme}] {name}:\n{text}" for name, text in failures.items())
+    # Every page above also loaded with no console error, no failed request and nothing off-site.
+    assert visit.console_errors == []
+    assert visit.failed_requests == []
     assert visit.offsite_requests == []
 
 
