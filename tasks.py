@@ -220,7 +220,7 @@ def _report(name: str, outcomes, *, changes_site: bool = False) -> None:
 @task(name="comments-queue", help=STORE_HELP)
 def comments_queue(c, private="", content=""):
     """List the comments waiting for moderation (possible crises first), and anything that needs you."""
-    from comments.moderation import queue_report
+    from comments.queue_view import queue_report
 
     with _comments_errors("comments-queue"):
         print(queue_report(_comment_stores(private, content)))
@@ -229,7 +229,7 @@ def comments_queue(c, private="", content=""):
 @task(name="comments-show", help={"id": "the comment's id (from comments-queue)", **STORE_HELP})
 def comments_show(c, id, private="", content=""):
     """Show one comment in full: text, e-mail, IP, flags and moderation history."""
-    from comments.moderation import comment_problems, comment_record, describe_comment
+    from comments.queue_view import comment_problems, comment_record, describe_comment
 
     with _comments_errors("comments-show"):
         stores = _comment_stores(private, content)

@@ -18,9 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from comments.config import CommentStores
-from comments.model import STATUSES, http_url, is_comment_id, parse_date
-from comments.moderation import (
+from comments.arrival import (
     EMAIL,
     Received,
     arrival_problems,
@@ -28,6 +26,8 @@ from comments.moderation import (
     normalised_fields,
     receive_comment,
 )
+from comments.config import CommentStores
+from comments.model import STATUSES, http_url, is_comment_id, parse_date
 from comments.public_store import collect_public_comments, find_public_comment
 from comments.triage import CRISIS, TriageRules, crisis_notes
 from comments.wxr_import import ExportRead, IncomingComment, read_wxr

@@ -22,7 +22,8 @@ from comment_helpers import (
     tiny_site,
     write_comments,
 )
-from comments.moderation import approve_comments, receive_comment
+from comments.arrival import receive_comment
+from comments.moderation import approve_comments
 from comments.triage import TriageRules
 from conftest import PUBLISH_SETTINGS, ROOT, build_into
 from content_warnings.gate import div_end

@@ -18,10 +18,11 @@ import defusedxml.ElementTree as SafeET
 import pytest
 
 from comment_helpers import comment_file, make_stores, write_comments
+from comments.arrival import receive_comment
 from comments.config import CommentStores
 from comments.export import PostInfo, export_comments, read_post_info
 from comments.importer import import_file, read_export, read_json_export
-from comments.moderation import approve_comments, receive_comment
+from comments.moderation import approve_comments
 from comments.public_store import read_public_comments
 from comments.threads import build_threads, thread_problems, walk
 from comments.triage import DEFAULT_LENGTH_LIMITS, TriageRules

@@ -11,6 +11,7 @@ from filelock import FileLock
 
 from comment_helpers import comment_file, hold_rules, make_stores, write_comments
 from comments import moderation
+from comments.arrival import receive_comment
 from comments.config import CommentStores
 from comments.moderation import (
     DONE,
@@ -18,16 +19,17 @@ from comments.moderation import (
     UNCHANGED,
     WAITING,
     approve_comments,
+    mark_spam,
+    reject_comments,
+    unpublish_comments,
+)
+from comments.queue_view import (
     comment_problems,
     comment_record,
     describe_comment,
     format_queue,
-    mark_spam,
     pending_queue,
     queue_report,
-    receive_comment,
-    reject_comments,
-    unpublish_comments,
 )
 from comments.private_store import PrivateStore
 from comments.public_store import read_public_comments, write_public_comment

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import build_comments_site, make_stores, post_text, tiny_site
+from comments.arrival import receive_comment
 from comments.config import CommentStores, comments_settings
 from comments.export import export_comments
 from comments.importer import import_file
-from comments.moderation import approve_comments, receive_comment, reject_comments
+from comments.moderation import approve_comments, reject_comments
 from comments.triage import TriageRules
 from conftest import ROOT
 

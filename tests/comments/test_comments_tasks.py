@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import make_stores, post_text
+from comments.arrival import receive_comment
 from comments.config import CommentStores
-from comments.moderation import receive_comment
 from comments.triage import TriageRules
 from conftest import ROOT
 
