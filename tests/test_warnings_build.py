@@ -163,6 +163,10 @@ def test_trigger_pages_list_posts_without_summaries(published: Path) -> None:
     assert "A gated post" in grief and "A post with a warned passage" in grief
     assert "safe words anyone may read" not in grief and "post-summary__text" not in grief
     assert (published / "preferences/index.html").is_file()
+    # A broader topic's page lists its narrower topics' posts too (grief is part of death).
+    death = read(published / "triggers/death/index.html")
+    assert "A gated post" in death and "A post with a warned passage" in death
+    assert re.search(r'href="[^"]*/triggers/death/">Death</a>\s*<span class="term-index__count">2 posts</span>', index)
 
 
 def test_meta_description_of_a_gated_post_is_its_warning(published: Path) -> None:

@@ -211,7 +211,10 @@ class TriggerEntry:
         self.parent_url = f"{base}{trigger.parent}/" if trigger.parent else None
         self.children = [(c.label, f"{base}{c.slug}/") for c in vocabulary.children(trigger.slug)]
         self.depth = len(vocabulary.ancestors(trigger.slug))
-        self.articles = by_tag[trigger.slug]
+        # A broader topic's page lists the posts of its narrower topics too, as hiding it hides them.
+        topics = [trigger.slug, *(d.slug for d in vocabulary.descendants(trigger.slug))]
+        posts = {id(a): a for slug in topics for a in by_tag[slug]}
+        self.articles = sorted(posts.values(), key=lambda a: a.date, reverse=True)
         self.trigger_list = trigger_list(vocabulary, [trigger.slug])
 
 
