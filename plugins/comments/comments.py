@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from itertools import chain
@@ -28,21 +27,14 @@ from comments.feeds import PostComments, comments_atom, post_comments_json
 from comments.threads import comment_threads, comment_trigger_tags, count_comments
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text, is_inside
-from harbour.plugins import enabled_plugins, when_enabled
+from harbour.plugins import all_articles, enabled_plugins, when_enabled
+from harbour.sources import project_path
 
 logger = logging.getLogger(__name__)
 
 
 def _site_address(settings: Mapping[str, Any]) -> str:
     return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
-
-
-def _all_articles(generator: Any) -> list[Any]:
-    """Published, hidden and draft articles with their translations: every slug a comment may use."""
-    return list(chain(
-        generator.articles, generator.translations, generator.hidden_articles,
-        generator.hidden_translations, generator.drafts, generator.drafts_translations,
-    ))
 
 
 def _post_comments(articles: Iterable[Any], settings: Mapping[str, Any]) -> list[PostComments]:
@@ -83,7 +75,8 @@ def attach_comments(generator: Any) -> None:
     settings = generator.settings
     conf = settings["COMMENTS"]
     content = Path(settings["PATH"])
-    articles = _all_articles(generator)
+    # Published, hidden and draft articles with their translations: every slug a comment may use.
+    articles = all_articles(generator)
     threads = comment_threads(
         content / conf["public_path"],
         {a.slug for a in articles},
@@ -120,7 +113,7 @@ def refuse_ungated_warnings(settings: Mapping[str, Any], articles: list[Any]) ->
     find-in-page matches the text inside.
     """
     problems = [
-        f"{os.path.relpath(entry.source_path, os.path.dirname(settings['PATH']))}"
+        f"{project_path(settings, entry.source_path)}"
         f"{':' + str(entry.line) if entry.line else ''}: comment {entry.comment_id} has Content-Warnings "
         "but the content_warnings plugin is off, so nothing can keep its text behind a warning; add "
         "'trigger_tags' and 'content_warnings' to PLUGINS, or unpublish the comment"
@@ -140,7 +133,7 @@ def check_comment_trigger_tags(settings: Any, articles: list[Any]) -> None:
     problems: list[str] = []
     for article in articles:
         for entry in comment_trigger_tags(article):
-            shown = os.path.relpath(entry.source_path, os.path.dirname(settings["PATH"]))
+            shown = project_path(settings, entry.source_path)
             _, more = resolve_tags(vocabulary, list(entry.tags), source=shown, line=entry.line, field="Content-Warnings")
             problems += more
     unknown_tag_policy(settings, problems)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,7 +13,8 @@ from pelican.writers import Writer
 from content_warnings.gate import GateTag, Wording, render_gate
 from content_warnings.passages import feed_html, gate_content, gate_summary, summary_without_gates
 from harbour.errors import HarbourError
-from harbour.plugins import enabled_plugins, when_enabled
+from harbour.plugins import all_articles, enabled_plugins, when_enabled
+from harbour.sources import project_path
 from harbour.settings import Option, plugin_settings, text
 from trigger_tags import site_vocabulary, trigger_settings, unknown_tag_policy
 from trigger_tags.vocabulary import resolve_tags
@@ -44,11 +44,6 @@ def warning_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 def wording(settings: Mapping[str, Any]) -> Wording:
     cw = settings["CONTENT_WARNINGS"]
     return Wording(label=cw["label"], show=cw["show"], hide=cw["hide"])
-
-
-def shown_path(settings: Mapping[str, Any], source_path: str) -> str:
-    """A source path as the writer knows it: relative to the project (content/posts/x.md)."""
-    return os.path.relpath(source_path, os.path.dirname(settings["PATH"]))
 
 
 def tag_page_url(settings: Mapping[str, Any]):  # noqa: ANN201 (a small closure)
@@ -96,7 +91,7 @@ def gate_on_creation(content: Any) -> None:
         content._content,
         vocabulary=site_vocabulary(settings),
         source_path=content.source_path,
-        shown_path=shown_path(settings, content.source_path),
+        shown_path=project_path(settings, content.source_path),
         warnings=content.metadata.get("content-warnings"),
         triggers=content.metadata.get("triggers"),
         note=note,
@@ -121,7 +116,7 @@ def gate_on_creation(content: Any) -> None:
 @when_enabled("content_warnings")
 def report_articles(generator: Any) -> None:
     """At ``article_generator_pretaxonomy``: every post's problems in one message."""
-    report_problems(generator.settings, _all_articles(generator))
+    report_problems(generator.settings, all_articles(generator))
 
 
 @when_enabled("content_warnings")
@@ -139,7 +134,7 @@ def report_problems(settings: Mapping[str, Any], contents: Iterable[Any]) -> Non
         # The last line of defence: a passage that escaped gating would be shown unwarned.
         if 'class="cw-passage"' in content._content:
             problems.append(
-                f"{shown_path(settings, content.source_path)}: a warned passage was not gated; "
+                f"{project_path(settings, content.source_path)}: a warned passage was not gated; "
                 "is another plugin building this page's HTML?"
             )
     unknown_tag_policy(settings, problems)
@@ -156,14 +151,6 @@ def _set_summary(content: Any, summary: str) -> None:
     # Pelican reads `_summary` back into the metadata when it refreshes links.
     content.metadata["summary"] = summary
     content._summary = summary
-
-
-def _all_articles(generator: Any) -> list[Any]:
-    return [
-        *generator.articles, *generator.translations,
-        *generator.hidden_articles, *generator.hidden_translations,
-        *generator.drafts, *generator.drafts_translations,
-    ]
 
 
 class CommentGate:

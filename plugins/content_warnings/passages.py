@@ -10,11 +10,11 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from content_warnings.gate import GateTag, Wording, render_gate, strip_gates
 from content_warnings.markdown_ext import END_MARK_PREFIX, PassageOpener, find_passages
 from harbour.errors import HarbourError
+from harbour.sources import metadata_line, read_lines
 from trigger_tags.vocabulary import Vocabulary, resolve_tags, split_tags
 
 PASSAGE_START = re.compile(r'<div class="cw-passage" data-cw-tags="(?P<tags>[^"]*)" data-cw-index="(?P<index>\d+)">')
@@ -47,21 +47,6 @@ def gate_tags(vocabulary: Vocabulary, slugs: Sequence[str]) -> list[GateTag]:
     return out
 
 
-def metadata_line(source_path: str | Path, key: str) -> int | None:
-    """The line of ``Key:`` in a Markdown file's metadata header, for error messages."""
-    try:
-        lines = Path(source_path).read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    wanted = key.lower() + ":"
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            return None
-        if line.lower().startswith(wanted):
-            return number
-    return None
-
-
 def gate_content(
     content_html: str,
     *,
@@ -82,7 +67,7 @@ def gate_content(
     Anything that would let warned text show outside its gate is a problem, never a guess.
     """
     result = GatedContent(html=content_html)
-    source_lines = _source_lines(source_path)
+    source_lines = read_lines(source_path)
     markers = list(PASSAGE_START.finditer(content_html))
     openers = find_passages("\n".join(source_lines)) if source_lines else []
     if len(openers) > len(markers):
@@ -135,7 +120,7 @@ def gate_content(
 
     if warnings is not None:
         raws = split_tags(warnings)
-        line = metadata_line(source_path, "Content-Warnings")
+        line = metadata_line(source_lines, "Content-Warnings")
         if not raws:
             result.problems.append(
                 f"Content-Warnings is empty in {shown_path}{f':{line}' if line else ''}: list the trigger "
@@ -163,13 +148,6 @@ def gate_content(
             ),
         )
     return result
-
-
-def _source_lines(source_path: str | Path) -> list[str]:
-    try:
-        return Path(source_path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return []
 
 
 def _passage_problems(

@@ -30,3 +30,12 @@ def when_enabled(plugin: str) -> Callable[[Handler], Handler]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def all_articles(generator: Any) -> list[Any]:
+    """Every article an ArticlesGenerator read: published, hidden and drafts, with translations."""
+    return [
+        *generator.articles, *generator.translations,
+        *generator.hidden_articles, *generator.hidden_translations,
+        *generator.drafts, *generator.drafts_translations,
+    ]

@@ -8,7 +8,6 @@ trigger pages, the listings' data attributes and each reader's preferences.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from pelican import signals
 from pelican.generators import Generator
 
 from harbour.errors import HarbourError
-from harbour.plugins import enabled_plugins, when_enabled
+from harbour.plugins import all_articles, enabled_plugins, when_enabled
+from harbour.sources import metadata_line, project_path, read_lines
 from harbour.settings import Option, choice, plugin_settings, text
 from trigger_tags.vocabulary import Trigger, Vocabulary, load_vocabulary, resolve_tags, split_tags
 
@@ -83,20 +83,19 @@ def post_trigger_tags(
     content: Any, vocabulary: Vocabulary, settings: Mapping[str, Any]
 ) -> tuple[list[str], list[str]]:
     """The post's trigger tags (Triggers ∪ Content-Warnings ∪ passages) and any problems."""
-    from content_warnings.passages import metadata_line
-
-    shown = os.path.relpath(content.source_path, os.path.dirname(settings["PATH"]))
+    shown = project_path(settings, content.source_path)
+    lines = read_lines(content.source_path)
     raw = content.metadata.get("triggers")
     slugs, problems = resolve_tags(
         vocabulary, split_tags(raw or ""), source=shown,
-        line=metadata_line(content.source_path, "Triggers") if raw else None, field="Triggers",
+        line=metadata_line(lines, "Triggers") if raw else None, field="Triggers",
     )
     # Gated tags were resolved (and reported) by content_warnings, when it is on.
     gated = getattr(content, "cw_tags", None)
     if gated is None and content.metadata.get("content-warnings"):
         gated, more = resolve_tags(
             vocabulary, split_tags(content.metadata["content-warnings"]), source=shown,
-            line=metadata_line(content.source_path, "Content-Warnings"), field="Content-Warnings",
+            line=metadata_line(lines, "Content-Warnings"), field="Content-Warnings",
         )
         problems += more
     return slugs + [s for s in gated or [] if s not in slugs], problems
@@ -120,10 +119,7 @@ def configure(pelican: Any) -> None:
 @when_enabled("trigger_tags")
 def annotate_articles(generator: Any) -> None:
     """At ``article_generator_finalized``: give every post its trigger tags."""
-    annotate(generator.settings, [
-        *generator.articles, *generator.translations, *generator.hidden_articles,
-        *generator.hidden_translations, *generator.drafts, *generator.drafts_translations,
-    ])
+    annotate(generator.settings, all_articles(generator))
 
 
 @when_enabled("trigger_tags")
@@ -154,14 +150,11 @@ def ungated_warnings(content: Any, settings: Mapping[str, Any]) -> list[str]:
     used = []
     if "content-warnings" in content.metadata:
         used.append("Content-Warnings")
-    try:
-        if find_passages(Path(content.source_path).read_text(encoding="utf-8")):
-            used.append("!!! cw")
-    except (OSError, UnicodeDecodeError):
-        pass
+    if find_passages("\n".join(read_lines(content.source_path))):
+        used.append("!!! cw")
     if not used:
         return []
-    shown = os.path.relpath(content.source_path, os.path.dirname(settings["PATH"]))
+    shown = project_path(settings, content.source_path)
     return [
         f"{shown} uses {' and '.join(used)}, but the content_warnings plugin is off, so its warned text "
         "would show unwarned: add 'content_warnings' to PLUGINS in pelicanconf.py"
