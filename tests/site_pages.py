@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -66,3 +67,23 @@ def file_for_url(output: Path, url: str, site_url: str = "") -> Path | None:
     path = unquote(parts.path)
     target = output / path.lstrip("/")
     return target / "index.html" if path.endswith("/") else target
+
+
+DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
+
+
+def div_end(html: str, start: int) -> int:
+    """The index just after the ``</div>`` closing the ``<div`` that starts at ``start``."""
+    depth = 0
+    for tag in DIV_TAG.finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            return tag.end()
+    raise ValueError(f"unclosed <div> at offset {start}")
+
+
+def without_gate_bodies(html: str) -> str:
+    """The page with the inside of every hidden gate body cut out: what a reader sees unasked."""
+    while match := re.search(r'<div class="cw-body"[^>]*>', html):
+        html = html[:match.start()] + html[div_end(html, match.start()):]
+    return html

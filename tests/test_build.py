@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from site_pages import file_for_url, html_pages, parse_page
+from site_pages import div_end, file_for_url, html_pages, parse_page
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -159,3 +159,10 @@ def test_images_have_alt_text(dev_site: Path) -> None:
             alt = re.search(r'\balt="([^"]*)"', tag)
             assert alt and alt.group(1).strip(), f"{page}: {tag}"
     assert images >= 1
+
+
+def test_div_end_skips_nested_divs() -> None:
+    html = '<div a><div b></div><p>x</p></div><p>after</p>'
+    assert html[:div_end(html, 0)] == '<div a><div b></div><p>x</p></div>'
+    with pytest.raises(ValueError):
+        div_end("<div><div></div>", 0)

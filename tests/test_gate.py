@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 
-from content_warnings.gate import GateTag, Wording, div_end, render_gate, strip_gates
+from content_warnings.gate import GateTag, Wording, render_gate, strip_gates
 from content_warnings.passages import feed_html, gate_summary, summary_without_gates
 
 GRIEF = GateTag("grief", "Grief", ("death",))
@@ -35,13 +34,6 @@ def test_gate_wording_and_note_are_escaped() -> None:
     assert "<strong>Content warning:</strong> Grief" in html
     assert "&lt;b&gt;Brief&lt;/b&gt; mention" in html
     assert "Open passage" in html
-
-
-def test_div_end_skips_nested_divs() -> None:
-    html = '<div a><div b></div><p>x</p></div><p>after</p>'
-    assert html[:div_end(html, 0)] == '<div a><div b></div><p>x</p></div>'
-    with pytest.raises(ValueError):
-        div_end("<div><div></div>", 0)
 
 
 def test_strip_gates_leaves_everything_else() -> None:

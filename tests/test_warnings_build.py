@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PUBLISH_SETTINGS, build_into, write_site
-from content_warnings.gate import div_end
 from harbour.errors import HarbourError
+from site_pages import div_end, without_gate_bodies
 
 # Words that appear nowhere else: where they show up, warned text has travelled.
 GATED_MARKER = "zebraquartzmarker"
@@ -86,13 +86,6 @@ def build_warned_site(tmp_path: Path, settings_file: Path | None = None, **overr
 def read(path: Path) -> str:
     """A built page, with typogrify's no-break spaces made plain for easier assertions."""
     return path.read_text(encoding="utf-8").replace("&nbsp;", " ")
-
-
-def without_gate_bodies(html: str) -> str:
-    """The page with the inside of every hidden gate body cut out."""
-    while (match := re.search(r'<div class="cw-body"[^>]*>', html)):
-        html = html[:match.start()] + html[div_end(html, match.start()):]
-    return html
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from html import escape
 
 GATE_PATTERN = re.compile(r"<!--cw:(?P<id>[\w-]+)-->.*?<!--/cw:(?P=id)-->", re.S)
-DIV_TAG = re.compile(r"<(/?)div\b[^>]*>", re.I)
 
 
 @dataclass(frozen=True)
@@ -78,13 +77,3 @@ def render_gate(
 def strip_gates(html: str, replacement: Callable[[re.Match[str]], str] = lambda m: "") -> str:
     """``html`` with every gate (notice and warned text) replaced by ``replacement(match)``."""
     return GATE_PATTERN.sub(replacement, html)
-
-
-def div_end(html: str, start: int) -> int:
-    """The index just after the ``</div>`` closing the ``<div`` that starts at ``start``."""
-    depth = 0
-    for tag in DIV_TAG.finditer(html, start):
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            return tag.end()
-    raise ValueError(f"unclosed <div> at offset {start}")

@@ -26,8 +26,8 @@ from comments.arrival import receive_comment
 from comments.moderation import approve_comments
 from comments.triage import TriageRules
 from conftest import PUBLISH_SETTINGS, ROOT, build_into
-from content_warnings.gate import div_end
 from harbour.errors import HarbourError
+from site_pages import without_gate_bodies
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -377,13 +377,6 @@ def gated_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         root, content, settings_file=PUBLISH_SETTINGS, json_path="comments/{slug}.json",
         feed_atom="feeds/comments.atom.xml", post_feed_atom="feeds/comments/{slug}.atom.xml",
     )
-
-
-def without_gate_bodies(html: str) -> str:
-    """The page with the inside of every hidden gate body cut out."""
-    while match := re.search(r'<div class="cw-body"[^>]*>', html):
-        html = html[: match.start()] + html[div_end(html, match.start()):]
-    return html
 
 
 def test_comments_on_a_gated_post_wait_behind_one_gate_with_the_posts_warnings(gated_site: Path) -> None:
