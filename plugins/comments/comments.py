@@ -3,10 +3,13 @@
 - ``initialized``: check the ``COMMENTS`` settings once and keep the comments folder away
   from Pelican's readers.
 - ``article_generator_finalized``: read the public store, refuse inconsistent comments (and
-  warned ones when nothing could gate them), and give every article ``comments`` (threads)
-  and ``comment_count``.
-- ``article_writer_finalized``: write each post's comments JSON and, when enabled, the
+  warned ones when nothing could gate them), and give every article ``comments`` (threads),
+  ``comment_count`` and ``comments_warnings``.
+- ``article_writer_finalized``: write each slug's comments JSON and, when enabled, the
   comment feeds (the site-wide one lists published posts only).
+
+Comments belong to a slug, and a post and its translations share one: they show the same
+thread, gated when any version is, with one JSON file and one feed.
 """
 
 from __future__ import annotations
@@ -37,15 +40,35 @@ def _site_address(settings: Mapping[str, Any]) -> str:
     return (settings.get("FEED_DOMAIN") or settings.get("SITEURL") or "").rstrip("/")
 
 
+def comments_warnings_by_slug(articles: Iterable[Any]) -> dict[str, list[str]]:
+    """The trigger tags each slug's thread waits behind: those of every version's post gate.
+
+    A post and its translations share a slug and so one thread, shown under each of them: if
+    the writer gated any version, its comments are gated under all of them, or a reader could
+    meet them unwarned under the other. Hidden versions and drafts count too: a draft's gate
+    is the writer's judgement of what the post touches, and the comments answer the post, so
+    warning too soon is the safe mistake (only the tags can show, never a draft's text).
+    """
+    tags: dict[str, dict[str, None]] = {}
+    for article in articles:
+        gate = getattr(article, "cw_gate", None) or ()
+        tags.setdefault(article.slug, {}).update(dict.fromkeys(tag.slug for tag in gate))
+    return {slug: list(found) for slug, found in tags.items()}
+
+
 def _post_comments(articles: Iterable[Any], settings: Mapping[str, Any]) -> list[PostComments]:
+    """One entry per slug, at the first of its versions in ``articles`` (the caller's preference)."""
     site = (settings.get("SITEURL") or "").rstrip("/")
+    first_versions: dict[str, Any] = {}
+    for article in articles:
+        first_versions.setdefault(article.slug, article)
     # Titles may carry typogrify's markup and entities; feeds want the plain words.
     return [
         PostComments(
             a.slug, Markup(a.title).striptags(), f"{site}/{a.url}", a.comments,
-            content_warnings=tuple(tag.slug for tag in getattr(a, "cw_gate", None) or ()),
+            content_warnings=tuple(a.comments_warnings),
         )
-        for a in articles
+        for a in first_versions.values()
     ]
 
 
@@ -85,8 +108,10 @@ def attach_comments(generator: Any) -> None:
         zone=_site_zone(settings),
     )
     feed_pattern = conf["post_feed_atom"]
+    warnings = comments_warnings_by_slug(articles)
     for article in articles:
         article.comments = threads.get(article.slug, [])
+        article.comments_warnings = warnings[article.slug]
         article.comment_count = count_comments(article.comments)
         article.comments_feed_url = (
             f"{_site_address(settings)}/{feed_pattern.format(slug=article.slug)}" if feed_pattern else None
@@ -145,10 +170,13 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
     settings = generator.settings
     conf = settings["COMMENTS"]
     output = Path(writer.output_path)
-    listed = _post_comments(chain(generator.articles, generator.translations), settings)
+    published = [*generator.articles, *generator.translations]
+    listed = _post_comments(published, settings)
     # Hidden posts are reached by their address only: they get their own JSON and feed, but
-    # the site-wide feed must not announce them.
-    posts = listed + _post_comments(chain(generator.hidden_articles, generator.hidden_translations), settings)
+    # the site-wide feed must not announce them. A slug with a published version uses that
+    # one's address: the hidden version's must not travel in a feed or file either.
+    hidden = [*generator.hidden_articles, *generator.hidden_translations]
+    posts = _post_comments(chain(published, hidden), settings)
     if conf["json_path"]:
         for post in posts:
             atomic_write_text(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))

@@ -1,8 +1,9 @@
 """What the build writes besides pages: each post's comments as JSON, and Atom feeds of comments.
 
 Warned text never shows here. A comment with its own content warnings, and every comment on
-a post behind a content warning, is in the JSON and the feeds with the warning and the way
-to the post, where its text waits behind the gate.
+a post behind a content warning (in any of its versions: translations share the thread), is
+in the JSON and the feeds with the warning and the way to the post, where its text waits
+behind the gate.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class PostComments:
     title: str
     url: str  # absolute when the site has an address, else site-relative
     nodes: Sequence[CommentNode]
-    # The trigger tags of the post's own gate: its comments wait behind it on the page.
+    # The trigger tags of the post's gates, all its versions together: its comments wait
+    # behind them on every version's page.
     content_warnings: tuple[str, ...] = ()
 
 

@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
 from comments.config import CommentStores
 from comments.private_store import PrivateStore
 from comments.triage import TriageRules
@@ -128,6 +130,32 @@ class MarkupParser(HTMLParser):
         self.tags.append((tag, {k: v or "" for k, v in attrs}))
 
     handle_startendtag = handle_starttag
+
+
+def _within_hidden(node: LexborNode) -> bool:
+    current: LexborNode | None = node
+    while current is not None:
+        if current.tag != "-text" and "hidden" in (current.attributes or {}):
+            return True
+        current = current.parent
+    return False
+
+
+def text_placements(html: str, words: str) -> tuple[int, int]:
+    """How often ``words`` is in the page's text or attributes (hidden, shown unasked).
+
+    Hidden means inside an element with the ``hidden`` attribute, as an HTML5 parser reads
+    the page: text there is not rendered, read aloud or found by find-in-page.
+    """
+    hidden = shown = 0
+    for node in LexborHTMLParser(html).root.traverse(include_text=True):
+        values = [node.text_content or ""] if node.tag == "-text" else list((node.attributes or {}).values())
+        found = sum((value or "").count(words) for value in values)
+        if _within_hidden(node):
+            hidden += found
+        else:
+            shown += found
+    return hidden, shown
 
 
 def tags_in(html: str) -> list[tuple[str, dict[str, str]]]:
