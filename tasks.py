@@ -7,7 +7,6 @@ tests call directly.
 from __future__ import annotations
 
 import shlex
-import shutil
 import sys
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,7 +17,7 @@ from invoke import Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from harbour.build import build_site, load_settings  # noqa: E402
+from harbour.build import build_site, load_settings, output_locked, rebuild_on_changes, remove_site  # noqa: E402
 from harbour.errors import HarbourError  # noqa: E402
 
 DEV_SETTINGS = ROOT / "pelicanconf.py"
@@ -29,11 +28,18 @@ def _settings(publish: bool = False) -> dict:
     return load_settings(PUBLISH_SETTINGS if publish else DEV_SETTINGS)
 
 
-def _build(settings_file: Path, **overrides: object) -> dict:
+@contextmanager
+def _build_errors():
+    """A HarbourError while building becomes one clear message and exit code 1, never a traceback."""
     try:
-        settings = dict(build_site(settings_file, **overrides))
+        yield
     except HarbourError as error:
         raise Exit(f"Build failed: {error}", code=1) from None
+
+
+def _build(settings_file: Path, **overrides: object) -> dict:
+    with _build_errors():
+        settings = dict(build_site(settings_file, **overrides))
     print(f"Built the site into {settings['OUTPUT_PATH']}")
     return settings
 
@@ -41,9 +47,10 @@ def _build(settings_file: Path, **overrides: object) -> dict:
 @task
 def clean(c):
     """Remove the built site (output/)."""
-    output = Path(_settings()["OUTPUT_PATH"])
-    if output.is_dir():
-        shutil.rmtree(output)
+    with _build_errors():
+        output = Path(_settings()["OUTPUT_PATH"])
+        removed = remove_site(output)
+    if removed:
         print(f"Removed {output}")
 
 
@@ -62,9 +69,25 @@ def rebuild(c):
 @task
 def regenerate(c):
     """Build the site, then rebuild it whenever a file changes (Ctrl+C to stop)."""
-    from pelican import main as pelican_main
+    from pelican.utils import wait_for_changes
 
-    pelican_main(["--autoreload", "--settings", str(DEV_SETTINGS)])
+    # Not Pelican's own --autoreload: it writes straight into output/, so a failed build
+    # leaves half a site there and a writer's `invoke build` meanwhile mixes two sites.
+    with _build_errors():
+        settings = _settings()
+
+    def changes():
+        while True:
+            yield wait_for_changes(str(DEV_SETTINGS), settings)
+
+    try:
+        rebuild_on_changes(
+            DEV_SETTINGS, changes(),
+            built=lambda built: print(f"Built the site into {built['OUTPUT_PATH']}", flush=True),
+            failed=lambda error: print(f"Build failed: {error}", file=sys.stderr, flush=True),
+        )
+    except KeyboardInterrupt:
+        pass
 
 
 @task
@@ -95,7 +118,8 @@ def livereload(c):
     from livereload import Server
 
     def rebuild_quietly() -> None:
-        # A mistake in a post should be shown, not stop the preview server.
+        # A mistake in a post should be shown, not stop the preview server. build_site
+        # takes the output lock: a writer's `invoke build` meanwhile waits its turn.
         try:
             build_site(DEV_SETTINGS)
         except HarbourError as error:
@@ -117,24 +141,28 @@ def livereload(c):
 @task
 def publish(c):
     """Build the production site and upload it with rsync to PUBLISH_RSYNC_TARGET (publishconf.py)."""
-    settings = _build(PUBLISH_SETTINGS)
-    target = settings["PUBLISH_RSYNC_TARGET"]
-    c.run(
-        "rsync --delete --exclude '.DS_Store' -pthrvz -c -e ssh "
-        f"{shlex.quote(settings['OUTPUT_PATH'].rstrip('/') + '/')} {shlex.quote(target)}",
-        pty=True,
-    )
+    # Locked from build to end of upload: a livereload rebuild meanwhile would swap the dev
+    # site (drafts, local links) into output/ and upload that instead.
+    with _build_errors(), output_locked(_settings(publish=True)["OUTPUT_PATH"]):
+        settings = _build(PUBLISH_SETTINGS)
+        target = settings["PUBLISH_RSYNC_TARGET"]
+        c.run(
+            "rsync --delete --exclude '.DS_Store' -pthrvz -c -e ssh "
+            f"{shlex.quote(settings['OUTPUT_PATH'].rstrip('/') + '/')} {shlex.quote(target)}",
+            pty=True,
+        )
 
 
 @task(name="gh-pages")
 def gh_pages(c):
     """Build the production site and push it to the GitHub Pages branch (ghp-import)."""
-    settings = _build(PUBLISH_SETTINGS)
-    branch = settings["GITHUB_PAGES_BRANCH"]
-    c.run(
-        f"{shlex.quote(sys.executable)} -m ghp_import -b {shlex.quote(branch)} "
-        f"-m 'Publish site' -n -p {shlex.quote(settings['OUTPUT_PATH'])}"
-    )
+    with _build_errors(), output_locked(_settings(publish=True)["OUTPUT_PATH"]):  # as in publish
+        settings = _build(PUBLISH_SETTINGS)
+        branch = settings["GITHUB_PAGES_BRANCH"]
+        c.run(
+            f"{shlex.quote(sys.executable)} -m ghp_import -b {shlex.quote(branch)} "
+            f"-m 'Publish site' -n -p {shlex.quote(settings['OUTPUT_PATH'])}"
+        )
 
 
 @task(
