@@ -567,3 +567,76 @@ def test_entries_given_in_memory_are_named_by_position() -> None:
         "<memory>, entry 2: parent 'x' of 'death' is not a known slug; "
         "add that topic to the vocabulary or fix the spelling",
     ]
+
+
+# --- Inputs that would run away ------------------------------------------------------------------
+
+def alias_bomb(where: str) -> str:
+    """A vocabulary under 500 bytes whose aliases stand for 9**9 values ("billion laughs") under ``where``."""
+    levels = "abcdefghi"
+    lists = ["&a [" + ",".join(["lol"] * 9) + "]"]
+    lists += [f"&{name} [" + ",".join([f"*{below}"] * 9) + "]" for below, name in zip(levels, levels[1:])]
+    bomb = "[" + ", ".join(lists) + "]"
+    entry_lines = ["  - slug: grief", "    label: Grief", "    description: Grieving."]
+    if where == "top level":
+        return f"laughs: {bomb}\ntriggers:\n" + "\n".join(entry_lines) + "\n"
+    entry_lines = [line for line in entry_lines if not line.strip().startswith(f"{where}:")]
+    return "triggers:\n" + "\n".join(entry_lines) + f"\n    {where}: {bomb}\n"
+
+
+# Loads a vocabulary in a fresh interpreter with 1 GiB of memory at most, so that a loader that
+# expands the aliases fails fast instead of eating the machine, and a timeout bounds the time.
+LOAD_IN_SUBPROCESS = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+sys.path.insert(0, sys.argv[1])
+from harbour.errors import HarbourError
+from trigger_tags.vocabulary import load_vocabulary
+try:
+    load_vocabulary(sys.argv[2])
+except HarbourError as error:
+    print(error)
+"""
+
+
+@pytest.mark.parametrize(("where", "line"), [("aliases", 5), ("label", 4), ("top level", 1)])
+def test_an_alias_bomb_is_refused_at_its_first_anchor_under_any_key(tmp_path: Path, where: str, line: int) -> None:
+    import subprocess
+    import sys
+
+    path = write_vocabulary(tmp_path, alias_bomb(where))
+    assert path.stat().st_size < 500
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_SUBPROCESS, str(Path(__file__).parent.parent / "plugins"), str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert loaded.stderr == ""
+    assert loaded.stdout == (
+        f"{path}:{line}: YAML anchors and aliases (&a) are not allowed in the trigger vocabulary; "
+        "write each value out in full\n"
+    )
+
+
+def test_an_alias_of_plain_text_is_refused_too(tmp_path: Path) -> None:
+    path = write_vocabulary(tmp_path, """\
+        triggers:
+          - slug: grief
+            label: &label Grief
+            description: Grieving.
+          - slug: loss
+            label: Loss
+            aliases: [*label]
+            description: Losing.
+    """)
+    assert problems_of(path) == [
+        f"{path}:3: YAML anchors and aliases (&label) are not allowed in the trigger vocabulary; "
+        "write each value out in full"
+    ]
+
+
+def test_nesting_deeper_than_a_vocabulary_needs_is_one_error_not_a_recursion_error(tmp_path: Path) -> None:
+    path = write_vocabulary(tmp_path, "triggers:\n" + "  - slug: grief\n    aliases: " + "[" * 400 + "]" * 400 + "\n")
+    assert problems_of(path) == [
+        f"{path}:3: lists or mappings nested more than 10 levels deep; a vocabulary needs five at most "
+        "(a 'triggers' list of entries, each with a list of aliases)"
+    ]

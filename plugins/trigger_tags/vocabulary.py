@@ -264,9 +264,59 @@ class _RawEntry:
     fields: dict[str, _Field]
 
 
+# The vocabulary is a mapping of a list of mappings of lists of text: five levels. Deeper
+# nesting is a mistake, and refusing it early keeps the recursive composer from overflowing.
+MAX_NESTING = 10
+
+
+class _VocabularyLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors and aliases, and nesting deeper than :data:`MAX_NESTING`.
+
+    Aliases let a few hundred bytes stand for billions of values ("billion laughs"): each
+    check that looks into a value (an alias that is not text is shown in its message) would
+    then run for minutes. Without aliases the composed nodes form a tree no larger than the
+    text, so every later step is bounded by the file's size. A vocabulary never needs them:
+    each tag's fields are its own.
+    """
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text)
+        self.source = source
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            sign = "*" if isinstance(event, yaml.AliasEvent) else "&"
+            raise HarbourError(
+                f"{where(self.source, event.start_mark.line + 1)}: YAML anchors and aliases "
+                f"({sign}{anchor}) are not allowed in the trigger vocabulary; write each value out in full"
+            )
+        if self.depth >= MAX_NESTING:
+            raise HarbourError(
+                f"{where(self.source, event.start_mark.line + 1)}: lists or mappings nested more than "
+                f"{MAX_NESTING} levels deep; a vocabulary needs five at most (a 'triggers' list of "
+                "entries, each with a list of aliases)"
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _compose(text: str, source: str) -> yaml.Node | None:
+    loader = _VocabularyLoader(text, source)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
 def _entries_from_yaml(text: str, source: str) -> tuple[list[_RawEntry], list[str]]:
     """The entries of a YAML text, with line numbers, and the problems of its overall shape."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = _compose(text, source)
     shape = "the file must be a mapping with a 'triggers' list, as in 'triggers:' followed by '  - slug: ...'"
     if root is None:
         return [], [f"{source}: the file is empty; {shape}"]
