@@ -17,6 +17,7 @@ from invoke import Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
+from harbour.arguments import refuse_control_characters  # noqa: E402
 from harbour.build import build_site, load_settings, output_locked, rebuild_on_changes, remove_site  # noqa: E402
 from harbour.errors import HarbourError  # noqa: E402
 
@@ -290,6 +291,7 @@ def comments_reject(c, id, reason="", private="", content=""):
     from comments.moderation import reject_comments
 
     with _comments_errors("comments-reject"):
+        refuse_control_characters({"--reason": reason})
         _report("comments-reject", reject_comments(_comment_stores(private, content), id, reason))
 
 
@@ -303,6 +305,7 @@ def comments_spam(c, id, reason="", private="", content=""):
     from comments.moderation import mark_spam
 
     with _comments_errors("comments-spam"):
+        refuse_control_characters({"--reason": reason})
         _report("comments-spam", mark_spam(_comment_stores(private, content), id, reason))
 
 
@@ -317,6 +320,7 @@ def comments_unpublish(c, id, reason="", private="", content=""):
     from comments.moderation import unpublish_comments
 
     with _comments_errors("comments-unpublish"):
+        refuse_control_characters({"--reason": reason})
         outcomes = unpublish_comments(_comment_stores(private, content), id, reason)
         _report("comments-unpublish", outcomes, changes_site=True)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from harbour.arguments import refuse_control_characters
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text
 
@@ -59,8 +60,13 @@ def post_template(
 def new_post(content_dir: str | Path, title: str, *, date: datetime | None = None, **fields: object) -> Path:
     """Write a draft post into ``content_dir/posts`` and return its path.
 
-    Never overwrites: an existing post with the same slug is somebody's writing.
+    Never overwrites: an existing post with the same slug is somebody's writing. Every field
+    becomes a metadata line, so a field with a line break in it is refused: it would write
+    lines of its own (``Status: published`` in a post announced as a draft).
     """
+    refuse_control_characters(
+        {"--title": title, **{f"--{name}": _as_written(value) for name, value in fields.items()}}
+    )
     if not title.strip():
         raise HarbourError("new-post needs a title, e.g. --title \"A harder week\"")
     slug = post_slug(title)
@@ -72,3 +78,10 @@ def new_post(content_dir: str | Path, title: str, *, date: datetime | None = Non
     text = post_template(title, date=date or datetime.now(), **fields)  # type: ignore[arg-type]
     atomic_write_text(path, text)
     return path
+
+
+def _as_written(value: object) -> str | list[str]:
+    """A field as the template writes it: text, or each item of a list (tags, triggers, warnings)."""
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    return str(value)
