@@ -59,3 +59,36 @@ def test_a_template_syntax_error_names_the_template_and_line(tmp_path: Path) -> 
     page.write_text(page.read_text(encoding="utf-8").replace("{% endblock %}", "{% endblok %}", 1), encoding="utf-8")
     with pytest.raises(HarbourError, match=r"page\.html:\d+: .* \(a template syntax error\)"):
         build_into(tmp_path / "output", THEME=str(theme))
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01 00:00:00+01:00", "9999-12-31 23:59:59-01:00", "0001-01-01 00:00:00+23:59", "0001-01-01"]
+)
+def test_a_post_dated_at_the_edges_of_the_calendar_builds_with_its_feed(tmp_path: Path, date: str) -> None:
+    from conftest import PUBLISH_SETTINGS
+
+    content = write_site(tmp_path, {"edge.md": f"Title: Edge\nDate: {date}\n\nAt the edge.\n", "good.md": GOOD})
+    output = build_into(tmp_path / "output", PUBLISH_SETTINGS, PATH=str(content))
+    assert len(list(output.glob("posts/*/*/edge/index.html"))) == 1
+    assert "<title>Edge</title>" in (output / "feeds" / "all.atom.xml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("Date", "2024-04-02 22:30-25:00"), ("Modified", "9999-12-31 23:59:59+24:00")]
+)
+def test_a_date_with_an_offset_of_a_day_or_more_names_the_file_line_and_form(
+    tmp_path: Path, field: str, value: str
+) -> None:
+    header = f"Title: Edge\nDate: 2024-04-02 22:30\n{field}: {value}\n" if field == "Modified" else (
+        f"Title: Edge\n{field}: {value}\n"
+    )
+    content = write_site(tmp_path, {"edge.md": header + "\nx\n", "good.md": GOOD})
+    with pytest.raises(HarbourError) as raised:
+        build_into(tmp_path / "output", PATH=str(content))
+    line = 3 if field == "Modified" else 2
+    assert raised.value.problems == [
+        f"Could not process posts/edge.md: content/posts/edge.md:{line}: {field} {value!r} has a UTC offset "
+        "of a day or more; write it as YYYY-MM-DD HH:MM, with a UTC offset from -23:59 to +23:59 if any "
+        "(e.g. 2024-04-02 22:30 or 2024-04-02 22:30+01:00)"
+    ]
+    assert not (tmp_path / "output").exists()

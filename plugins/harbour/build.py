@@ -54,6 +54,8 @@ def _describe(error: BaseException) -> str:
     """One line a writer can act on, for an error that is not a HarbourError."""
     from jinja2 import TemplateError, TemplateSyntaxError
 
+    if isinstance(error, HarbourError):  # already written for the writer (raised while reading a post)
+        return str(error)
     if isinstance(error, SyntaxError):
         return f"{error.filename}:{error.lineno}: {error.msg} (a Python syntax error)"
     if isinstance(error, TemplateSyntaxError):
@@ -91,8 +93,12 @@ def build_site(settings_file: str | Path, **overrides: Any) -> Mapping[str, Any]
     logged fails the build. Problems come back as one :class:`HarbourError`, never as a
     traceback.
     """
-    from pelican import Pelican
+    from pelican import Pelican, signals
 
+    from harbour.metadata_dates import refuse_unusable_dates
+
+    # Connected here rather than by a plugin: every build needs it, whatever PLUGINS lists.
+    signals.content_object_init.connect(refuse_unusable_dates)
     settings = load_settings(settings_file, **overrides)
     output = Path(settings["OUTPUT_PATH"])
     with output_locked(output):
