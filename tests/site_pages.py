@@ -83,7 +83,24 @@ def div_end(html: str, start: int) -> int:
 
 
 def without_gate_bodies(html: str) -> str:
-    """The page with the inside of every hidden gate body cut out: what a reader sees unasked."""
-    while match := re.search(r'<div class="cw-body"[^>]*>', html):
-        html = html[:match.start()] + html[div_end(html, match.start()):]
-    return html
+    """The page as a browser parses it, with every hidden gate body cut out: what a reader sees unasked.
+
+    A body counts only where the parser puts it: a ``div.cw-body`` with ``hidden`` inside its gate.
+    Text that a stray end tag pushed out of it is outside, and stays in what this returns.
+    """
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    for body in reversed(tree.css("div.cw > div.cw-body[hidden]")):
+        body.decompose()
+    return tree.html or ""
+
+
+def shown_text(html: str) -> str:
+    """The words a reader meets on a page without opening any gate (text and attributes)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(without_gate_bodies(html))
+    values = [v or "" for node in tree.css("*") for v in node.attributes.values()]
+    # Typogrify's no-break spaces made plain, for easier assertions.
+    return " ".join([tree.root.text(separator=" ") if tree.root else "", *values]).replace("\xa0", " ")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-from content_warnings.gate import GateTag, Wording, render_gate, strip_gates
+from content_warnings.gate import GateTag, Wording, render_gate
+from content_warnings.html5 import strip_gates
 from content_warnings.passages import feed_html, gate_summary, summary_without_gates
 
 GRIEF = GateTag("grief", "Grief", ("death",))

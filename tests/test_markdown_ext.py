@@ -11,6 +11,7 @@ from markdown.test_tools import TestCase
 
 from content_warnings.markdown_ext import (
     ContentWarningExtension,
+    PassageBounds,
     PassageOpener,
     find_passage_lines,
     find_passages,
@@ -24,17 +25,14 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).strip("\n") + "\n"
 
 
-END_MARK = re.compile(r"<!--/cw-passage:\d+-->")
-
-
 class TestPassages(TestCase):
-    """What each passage renders to. Its end mark is tested on its own below, and left out here."""
+    """What each passage renders to. Its bounds are tested on their own below, and left out here."""
 
     default_kwargs = {"extensions": [EXTENSION]}
 
     def assertMarkdownRenders(self, source: str, expected: str, **kwargs: object) -> None:  # noqa: N802
         output = markdown.markdown(source, **{**self.default_kwargs, **kwargs})
-        self.assertMultiLineEqual(END_MARK.sub("", output), expected)
+        self.assertMultiLineEqual(PassageBounds.strip(output), expected)
 
     def test_one_tag(self) -> None:
         self.assertMarkdownRenders(
@@ -489,7 +487,7 @@ def test_find_passages_explains_what_is_wrong() -> None:
     ]
 
 
-def test_each_passage_ends_with_a_mark_just_before_its_closing_tag() -> None:
+def test_each_passage_holds_its_bounds_as_its_first_and_last_child() -> None:
     source = dedent("""
         !!! cw "death"
             Outer with a stray </div> in it.
@@ -497,11 +495,55 @@ def test_each_passage_ends_with_a_mark_just_before_its_closing_tag() -> None:
             !!! cw "grief"
                 Inner.
     """)
-    assert markdown.markdown(source, extensions=[EXTENSION]) == dedent("""
-        <div class="cw-passage" data-cw-tags="death" data-cw-index="0">
+    begin, end = PassageBounds.begin, PassageBounds.end
+    assert markdown.markdown(source, extensions=[EXTENSION]) == dedent(f"""
+        <div class="cw-passage" data-cw-tags="death" data-cw-index="0">{begin(0)}
         <p>Outer with a stray </div> in it.</p>
-        <div class="cw-passage" data-cw-tags="grief" data-cw-index="1">
+        <div class="cw-passage" data-cw-tags="grief" data-cw-index="1">{begin(1)}
         <p>Inner.</p>
-        <!--/cw-passage:1--></div>
-        <!--/cw-passage:0--></div>
+        {end(1)}</div>
+        {end(0)}</div>
     """).strip()
+
+
+def test_bounds_hold_a_secret_no_post_can_write() -> None:
+    forged = '<!--cw-0000000000000000-end-0-->'
+    source = dedent(f"""
+        !!! cw "grief"
+            Words, then raw HTML posing as the end: {forged} more words.
+    """)
+    output = markdown.markdown(source, extensions=[EXTENSION])
+    assert PassageBounds.key not in forged
+    assert output.count(PassageBounds.end(0)) == 1
+    assert output.index("more words") < output.index(PassageBounds.end(0))
+
+
+@pytest.mark.parametrize(
+    ("definition", "defines"),
+    [
+        ("[notes]: https://example.org/x \"a title\"", "reference:notes"),
+        ("[^1]: A footnote.", "footnote:1"),
+        ("*[CBT]: Cognitive behavioural therapy", "abbreviation:CBT"),
+    ],
+)
+@pytest.mark.parametrize("wrap", ["plain", "quote", "list"])
+def test_definitions_made_inside_a_passage_are_named_on_it(definition: str, defines: str, wrap: str) -> None:
+    body = f"Words.\n\n{definition}"
+    if wrap == "quote":
+        body = "\n".join("> " + line if line else ">" for line in body.splitlines())
+    elif wrap == "list":
+        body = "- " + "\n\n    ".join(body.split("\n\n"))
+    passage = "!!! cw \"grief\"\n" + textwrap.indent(body, "    ")
+    for source in (passage, "> " + passage.replace("\n", "\n> ")):
+        output = markdown.markdown(source, extensions=[EXTENSION, "extra"])
+        assert f'data-cw-defines="{defines}"' in output, (wrap, source, output)
+
+
+def test_definitions_outside_passages_are_not_named() -> None:
+    source = dedent("""
+        [notes]: https://example.org/x
+
+        !!! cw "grief"
+            Words with [notes].
+    """)
+    assert "data-cw-defines" not in markdown.markdown(source, extensions=[EXTENSION, "extra"])

@@ -266,16 +266,14 @@ def test_bad_warning_settings_are_listed(tmp_path: Path) -> None:
     [
         ('!!! cw "death"\n    Outer.\n\n    !!! cw "grief"\n        Inner words.\n',
          "content/posts/x.md:8: a warned passage inside another warned passage"),
-        ('!!! cw "grief"\n    Stray </div> then words.\n',
-         "content/posts/x.md:5: the warned passage has raw HTML with 0 <div> and 1 </div>"),
         ('Say HTML here.\n\n!!! cw "grief"\n    Words.\n\n    *[HTML]: a warned definition\n',
-         "content/posts/x.md:10: a definition inside a warned passage"),
+         "content/posts/x.md:10: an abbreviation (*[HTML]: ...) defined inside a warned passage"),
         ('<div>\n!!! cw "grief"\n    Words in raw HTML.\n</div>\n',
          "content/posts/x.md: the !!! cw lines at 6 were not all read as warned passages"),
         ('[TOC]\n\n!!! cw "grief"\n    ## A warned heading\n\n    Words.\n',
          "content/posts/x.md:7: the table of contents would list the headings"),
     ],
-    ids=["nested passage", "stray closing div", "abbreviation", "inside raw HTML", "table of contents"],
+    ids=["nested passage", "abbreviation", "inside raw HTML", "table of contents"],
 )
 def test_markdown_that_would_carry_warned_text_outside_is_refused(tmp_path: Path, body: str, expected: str) -> None:
     markdown = {
@@ -294,7 +292,8 @@ def test_a_plugin_reading_posts_before_the_gate_cannot_leak_them(tmp_path: Path)
         from pelican import signals
 
         def read_early(content):
-            if hasattr(content, "_content"):
+            # Signals outlive this build: stay out of the later builds of the same test run.
+            if "early_reader" in content.settings.get("PLUGINS", []) and hasattr(content, "_content"):
                 content.summary, content.content  # memoised by Pelican
 
         def register():

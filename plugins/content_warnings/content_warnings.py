@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.writers import Writer
 
 from content_warnings.gate import GateTag, Wording, render_gate
+from content_warnings.leak_guard import Gate, LeakGuard
+from content_warnings.markdown_ext import PassageBounds
 from content_warnings.passages import feed_html, gate_content, gate_summary, summary_without_gates
 from harbour.errors import HarbourError
 from harbour.plugins import all_articles, enabled_plugins, when_enabled
@@ -100,6 +104,8 @@ def gate_on_creation(content: Any) -> None:
     )
     content._content = result.html
     _forget_rendered(content)
+    content.cw_hidden = result.warned
+    content.cw_visible = result.visible_html
     content.cw_problems = result.problems
     content.cw_tags = result.gate_tags
     content.cw_gate = result.post_gate
@@ -131,8 +137,8 @@ def report_problems(settings: Mapping[str, Any], contents: Iterable[Any]) -> Non
     problems = []
     for content in contents:
         problems += getattr(content, "cw_problems", [])
-        # The last line of defence: a passage that escaped gating would be shown unwarned.
-        if 'class="cw-passage"' in content._content:
+        # A passage that escaped gating would be shown unwarned (the leak guard would stop it later).
+        if PassageBounds.key in content._content:
             problems.append(
                 f"{project_path(settings, content.source_path)}: a warned passage was not gated; "
                 "is another plugin building this page's HTML?"
@@ -151,6 +157,66 @@ def _set_summary(content: Any, summary: str) -> None:
     # Pelican reads `_summary` back into the metadata when it refreshes links.
     content.metadata["summary"] = summary
     content._summary = summary
+
+
+# --- The leak guard ----------------------------------------------------------------------
+
+GUARD = "_CONTENT_WARNINGS_LEAK_GUARD"  # where a build keeps its guard, in its settings
+
+
+def prepare_leak_guard(generators: list[Any]) -> None:
+    """At ``all_generators_finalized``: tell the guard what every gate hides and what is shown openly."""
+    settings = generators[0].settings if generators else {}
+    if "content_warnings" not in enabled_plugins(settings):
+        return
+    guard = LeakGuard()
+    for generator in generators:
+        for content in _contents(generator):
+            learn_content(guard, settings, content)
+    settings[GUARD] = guard
+
+
+def _contents(generator: Any) -> list[Any]:
+    if hasattr(generator, "articles"):
+        return all_articles(generator)
+    names = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+    return [c for name in names for c in getattr(generator, name, [])]
+
+
+def learn_content(guard: LeakGuard, settings: Mapping[str, Any], content: Any) -> None:
+    """What one post or page hides and shows, its comments (rendered through ``cw_gate``) included."""
+    source = project_path(settings, content.source_path)
+    page = content.save_as or ""
+    for gate_id, html in getattr(content, "cw_hidden", {}).items():
+        guard.hidden(html, Gate(gate_id, page, source))
+    guard.shown(getattr(content, "cw_visible", content._content))
+    guard.shown(content.title)
+    guard.shown(content.metadata.get("content-note", ""))
+    thread_gated = bool(getattr(content, "comments_warnings", None))
+    stack = list(getattr(content, "comments", None) or [])
+    while stack:
+        comment = stack.pop()
+        stack += comment.replies
+        comment_source = project_path(settings, comment.source_path) if comment.source_path else source
+        if thread_gated:
+            guard.hidden(comment.body_html, Gate("cw-comments", page, comment_source))
+        if comment.content_warnings:
+            guard.hidden(comment.body_html, Gate(f"comment-{comment.id}-cw", page, comment_source))
+        if not thread_gated and not comment.content_warnings:
+            guard.shown(comment.body_html)
+
+
+@when_enabled("content_warnings")
+def check_for_leaks(pelican: Any) -> None:
+    """At ``finalized``: read everything the build wrote; any warned text outside its gate fails the build."""
+    guard = pelican.settings.pop(GUARD, None)
+    if guard is None:
+        return
+    started = time.perf_counter()
+    problems = guard.check(Path(pelican.output_path))
+    logger.debug("leak guard: read the site in %.2f s", time.perf_counter() - started)
+    if problems:
+        raise HarbourError([f"leak guard: {problem}" for problem in problems])
 
 
 class CommentGate:
@@ -209,3 +275,5 @@ def register() -> None:
     signals.article_generator_pretaxonomy.connect(report_articles)
     signals.page_generator_finalized.connect(report_pages)
     signals.get_writer.connect(provide_writer)
+    signals.all_generators_finalized.connect(prepare_leak_guard)
+    signals.finalized.connect(check_for_leaks)

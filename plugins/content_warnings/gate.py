@@ -7,18 +7,17 @@ fragment link. A visually hidden checkbox and its label let a reader without Jav
 open it all the same (site.css shows the body when the box is checked); with JavaScript,
 warnings.js turns them into a disclosure button (WAI-ARIA pattern).
 
-Every gate is wrapped in ``<!--cw:ID-->`` ... ``<!--/cw:ID-->`` markers, so feeds and
-summaries can cut the warned text out without parsing HTML.
+Feeds and summaries find gates as elements of the parsed page (``div.cw``, see html5.py),
+never by patterns in its text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-GATE_PATTERN = re.compile(r"<!--cw:(?P<id>[\w-]+)-->.*?<!--/cw:(?P=id)-->", re.S)
+from content_warnings.html5 import balanced
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,13 @@ def render_gate(
     wording: Wording = Wording(),
     tags_url: Callable[[str], str] | None = None,
 ) -> str:
-    """The gate markup around ``inner_html`` (already safe HTML)."""
+    """The gate markup around ``inner_html`` (already safe HTML).
+
+    ``inner_html`` goes in as the browser's parser reads it, so nothing in it, a stray end tag
+    or an unclosed element, can close the hidden body early or reach past it.
+    """
     gid = escape(gate_id)
+    inner_html = balanced(inner_html)
     names = ", ".join(
         f'<a href="{escape(tags_url(t.slug))}">{escape(t.label)}</a>' if tags_url else escape(t.label)
         for t in tags
@@ -60,7 +64,6 @@ def render_gate(
     show, hide = escape(wording.show.format(kind=kind)), escape(wording.hide.format(kind=kind))
     note_html = f'\n<p class="cw-note">{escape(note)}</p>' if note else ""
     return (
-        f"<!--cw:{gid}-->"
         f'<div class="cw cw--{escape(kind)}" id="{gid}" data-cw-kind="{escape(kind)}"'
         f' data-cw-tags="{escape(", ".join(t.slug for t in tags))}" data-cw-chains="{escape(chains)}">\n'
         f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body" autocomplete="off">\n'
@@ -70,10 +73,5 @@ def render_gate(
         f'<span class="cw-show__open">{show}</span><span class="cw-show__close">{hide}</span></label>\n'
         f"</div>\n"
         f'<div class="cw-body" id="{gid}-body" hidden data-nosnippet>\n{inner_html}\n</div>\n'
-        f"</div><!--/cw:{gid}-->"
+        f"</div>"
     )
-
-
-def strip_gates(html: str, replacement: Callable[[re.Match[str]], str] = lambda m: "") -> str:
-    """``html`` with every gate (notice and warned text) replaced by ``replacement(match)``."""
-    return GATE_PATTERN.sub(replacement, html)

@@ -8,11 +8,20 @@
 becomes ``<div class="cw-passage" data-cw-tags="self-harm" data-cw-index="0">...</div>``. The extension
 only marks passages: the Pelican layer checks their tags against the vocabulary and turns each one into
 a gate. It never fails a conversion, so that problems reach the writer with a file and a line.
+
+Two things a passage's HTML carries for the Pelican layer:
+
+- its bounds, as comments holding a key that is secret to this process (``bounds``): raw HTML
+  written inside or around a passage cannot forge or move them, so the passage is cut out of the
+  HTML exactly where Markdown's tree put it, whatever the raw HTML does;
+- ``data-cw-defines``: the reference links, footnotes and abbreviations defined inside it, which
+  Markdown would print wherever they are used, outside the passage.
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Any
@@ -97,6 +106,21 @@ class WarnedPassageProcessor(BlockProcessor):
 
         return sibling, block, the_rest
 
+    def definitions(self) -> set[tuple[str, str, str]]:
+        """Every definition made so far: (kind, key, value), so that new or changed ones stand out.
+
+        Reference links live on the Markdown instance; footnotes and abbreviations in their
+        extensions' block processors, when those are loaded.
+        """
+        md = self.parser.md
+        stores: list[tuple[str, Any]] = [("reference", md.references)]
+        processors = md.parser.blockprocessors
+        if "footnote" in processors:
+            stores.append(("footnote", getattr(getattr(processors["footnote"], "footnotes", None), "footnotes", {})))
+        if "abbr" in processors:
+            stores.append(("abbreviation", getattr(processors["abbr"], "abbrs", {})))
+        return {(kind, str(key), repr(value)) for kind, store in stores for key, value in store.items()}
+
     def test(self, parent: etree.Element, block: str) -> bool:
         if self.RE.search(block):
             return True
@@ -114,7 +138,9 @@ class WarnedPassageProcessor(BlockProcessor):
             div.set("class", self.css_class)
             div.set("data-cw-tags", quoted_tags(match.group("rest")) or "")
             self.passages.append(div)
+            passage = div
         else:
+            passage = self.lastChild(parent)  # the passage this block continues (perhaps in a list in it)
             sibling, block, the_rest = self.parse_content(parent, block)
             assert sibling is not None  # test() said this block continues a passage
             # A list item's loose text must become a paragraph before the passage's blocks join it.
@@ -123,18 +149,43 @@ class WarnedPassageProcessor(BlockProcessor):
                 paragraph.text, sibling.text = sibling.text, ""
             div = sibling
 
+        before = self.definitions()
         self.parser.parseChunk(div, block)
+        defined = [f"{kind}:{key}" for kind, key, _ in sorted(self.definitions() - before)]
+        if defined and passage is not None:
+            known = passage.get("data-cw-defines", "").splitlines()
+            passage.set("data-cw-defines", "\n".join(dict.fromkeys([*known, *defined])))
 
         if the_rest:
             # Unindented lines after the passage: they end it and are parsed as usual.
             blocks.insert(0, the_rest)
 
 
-END_MARK_PREFIX = "/cw-passage:"
+class PassageBounds:
+    """The comments that open and close each passage's content, with this process's secret key.
+
+    Made once per process and never written to the site (the Pelican layer removes them), so no
+    text in a post can contain them.
+    """
+
+    key = secrets.token_hex(8)
+
+    @classmethod
+    def begin(cls, index: int) -> str:
+        return f"<!--cw-{cls.key}-begin-{index}-->"
+
+    @classmethod
+    def end(cls, index: int) -> str:
+        return f"<!--cw-{cls.key}-end-{index}-->"
+
+    @classmethod
+    def strip(cls, html: str) -> str:
+        return re.sub(rf"<!--cw-{cls.key}-(?:begin|end)-\d+-->", "", html)
 
 
 class PassageIndexTreeprocessor(Treeprocessor):
-    """Numbers the passages in document order (``data-cw-index``), which is the order of their openers."""
+    """Numbers the passages in document order (``data-cw-index``), which is the order of their openers,
+    and puts the bounds in each as its first and last child."""
 
     def __init__(self, md: Markdown, block_processor: WarnedPassageProcessor) -> None:
         super().__init__(md)
@@ -147,9 +198,10 @@ class PassageIndexTreeprocessor(Treeprocessor):
         for element in list(root.iter("div")):
             if id(element) in made:
                 element.set("data-cw-index", str(index))
-                # Marks the passage's true end: raw HTML inside it (a stray </div>) cannot
-                # then make the Pelican layer end the hidden part early.
-                element.append(etree.Comment(f"{END_MARK_PREFIX}{index}"))
+                begin = etree.Comment(PassageBounds.begin(index)[4:-3])
+                begin.tail, element.text = element.text, None
+                element.insert(0, begin)
+                element.append(etree.Comment(PassageBounds.end(index)[4:-3]))
                 index += 1
 
 
@@ -164,7 +216,7 @@ class AttributeOrderPostprocessor(Postprocessor):
         self.css_class = css_class
         # Values are escaped by then, so a '"' cannot occur inside one.
         self.opening_tag_re = re.compile(
-            rf'<div class="{re.escape(css_class)}" '
+            rf'<div class="{re.escape(css_class)}"(?P<defines> data-cw-defines="[^"]*")? '
             r'data-cw-index="(?P<index>\d+)" data-cw-tags="(?P<tags>[^"]*)">'
         )
 
@@ -172,7 +224,7 @@ class AttributeOrderPostprocessor(Postprocessor):
         def reorder(match: re.Match[str]) -> str:
             return (
                 f'<div class="{self.css_class}" data-cw-tags="{match.group("tags")}" '
-                f'data-cw-index="{match.group("index")}">'
+                f'data-cw-index="{match.group("index")}"{match.group("defines") or ""}>'
             )
 
         return self.opening_tag_re.sub(reorder, text)
@@ -292,7 +344,9 @@ def _opener_problem(tags: str | None, lines: list[str], number: int, indent: int
         return 'a warned passage needs at least one trigger tag, as in !!! cw "self-harm"'
     for following in lines[number + 1:]:
         if following.strip():
-            if _content(following)[1] < indent + 4:
+            # The body's own indentation: a list item inside the passage still starts 4 spaces in.
+            unquoted = _QUOTE_MARKERS_RE.sub("", following)
+            if len(unquoted) - len(unquoted.lstrip(" ")) < indent + 4:
                 return (
                     "the warned passage is empty: indent its text by 4 spaces under the !!! cw line, "
                     "or it is shown without a warning"

@@ -1,0 +1,228 @@
+"""The leak guard: after a build has written the site, prove that no warned text shows outside its gate.
+
+During the build the guard is told what every gate hides (a warned passage, a gated post, a
+warned comment, the comments under a gated post) and what the writer shows openly (titles,
+content notes, the visible parts of posts and pages, comments without a warning). Then it reads
+every page the way a browser does, every feed and every JSON file, and looks for *warned text*:
+any run of ``RUN`` consecutive words that the sources hold only inside gates, and any link
+address written only inside gates. Such a run may appear only inside the hidden body of the gate
+that hides it (or of a gate around that one), on that gate's own page; anywhere else it is a leak,
+and the build fails naming the page, the source and the words.
+
+Words are compared case-folded, as runs of letters and digits, so markup, entities and
+typography between them do not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from content_warnings.html5 import GATE_BODY, parse_document, parse_fragment
+
+RUN = 8  # words: long enough that ordinary phrases ("I didn't know what to do") are not flagged
+WORD = re.compile(r"\w+")
+ATTRIBUTES = ("title", "alt", "aria-label", "content", "placeholder", "value", "href", "src", "srcset")
+ADDRESSES = ("href", "src")
+TEXT_ATTRIBUTES = "[title], [alt], [aria-label], [content], [placeholder], [value], [href], [src], [srcset]"
+PAGES = (".html", ".htm")
+FEEDS = (".xml", ".atom", ".rss")
+DATA = (".json",)
+FIX = (
+    "if you wrote these words outside the warning too (in a Summary, say), reword them there; "
+    "otherwise a template or plugin shows warned text and must be fixed"
+)
+MOST_PER_PAGE = 3  # leaks reported per page: enough to find the cause, few enough to read
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Where a piece of warned text may show: inside this gate's hidden body, on this page."""
+
+    gate_id: str
+    page: str | None  # the output-relative path of its page; None: any page
+    source: str  # the file the writer wrote it in, as the writer knows it
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.casefold())
+
+
+def runs(tokens: list[str], length: int = RUN) -> set[tuple[str, ...]]:
+    """Every run of ``length`` consecutive words (made in C by zip: the guard reads every page)."""
+    return set(zip(*(tokens[start:] for start in range(length))))
+
+
+def _html_text(tree: Any) -> str:
+    """The text a reader can meet in a parsed tree: its text and the attributes that show or speak."""
+    parts = [tree.text(separator=" ") if hasattr(tree, "text") else ""]
+    for node in tree.css(TEXT_ATTRIBUTES):
+        parts += [value for name, value in node.attributes.items() if name in ATTRIBUTES and value]
+    return " ".join(parts)
+
+
+def _addresses(tree: Any) -> set[str]:
+    return {
+        value
+        for node in tree.css("[href], [src]")
+        for name, value in node.attributes.items()
+        if name in ADDRESSES and value and _is_offsite(value)
+    }
+
+
+def _is_offsite(address: str) -> bool:
+    # Links to the site's own pages (the support page, a tag) are chrome on every page, not words.
+    return address.startswith(("http://", "https://", "//", "mailto:"))
+
+
+class LeakGuard:
+    """What gates hide and what the writer shows, learnt during a build; then the check of its output."""
+
+    def __init__(self) -> None:
+        self._warned: dict[tuple[str, ...], set[Gate]] = {}
+        self._warned_addresses: dict[str, set[Gate]] = {}
+        self._shown: list[str] = []  # HTML or text the writer shows openly, subtracted at check time
+
+    def hidden(self, html: str, gate: Gate) -> None:
+        """``html`` is what ``gate`` hides."""
+        tree = parse_fragment(html)
+        for run in runs(words(_html_text(tree))):
+            self._warned.setdefault(run, set()).add(gate)
+        for address in _addresses(tree):
+            self._warned_addresses.setdefault(address, set()).add(gate)
+
+    def shown(self, html: str) -> None:
+        """``html`` (or plain text) is what the writer shows to every reader."""
+        if html:
+            self._shown.append(html)
+
+    def _settle(self) -> None:
+        """Words the writer also shows openly are theirs to show: they are not a leak anywhere."""
+        for html in self._shown:
+            tree = parse_fragment(html)
+            for run in runs(words(_html_text(tree))) & self._warned.keys():
+                del self._warned[run]
+            for address in _addresses(tree):
+                self._warned_addresses.pop(address, None)
+        self._shown.clear()
+
+    def check(self, output: Path, sources_of_pages: dict[str, str] | None = None) -> list[str]:
+        """Every leak in the site written to ``output``, one sentence each (none: the promise holds)."""
+        self._settle()
+        if not self._warned and not self._warned_addresses:
+            return []
+        problems = []
+        for path in sorted(p for p in output.rglob("*") if p.is_file()):
+            page = path.relative_to(output).as_posix()
+            suffix = path.suffix.lower()
+            if suffix in PAGES:
+                found = self._check_page(path.read_bytes(), page)
+            elif suffix in FEEDS:
+                found = self._check_open_text(_feed_text(path), page)
+            elif suffix in DATA:
+                found = self._check_open_text(_json_text(path), page)
+            else:
+                continue
+            problems += found[:MOST_PER_PAGE]
+            if len(found) > MOST_PER_PAGE:
+                problems.append(f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text")
+        return problems
+
+    def _check_page(self, html: bytes, page: str) -> list[str]:
+        tree = parse_document(html)
+        leaks: list[str] = []
+        # Innermost gates first: a gate's own text is read, then the gate is taken out of the
+        # tree, so what remains of its ancestors (and, at the end, the page) is theirs alone.
+        bodies = tree.css(GATE_BODY)
+        chains = {body.mem_id: self._enclosing_gates(body) for body in bodies}
+        for body in reversed(bodies):
+            allowed = chains[body.mem_id]
+            leaks += self._leaks(_html_text(body), _addresses(body), page, allowed, where="inside another gate")
+            body.decompose()
+        root = tree.root
+        if root is not None:
+            leaks += self._leaks(_html_text(root), _addresses(root), page, set(), where="outside any gate")
+        return leaks
+
+    @staticmethod
+    def _enclosing_gates(body: Any) -> set[str]:
+        """The ids of the gates whose hidden bodies hold ``body``, its own first."""
+        ids = set()
+        node = body
+        while node is not None:
+            if node.css_matches(GATE_BODY) and node.parent is not None:
+                ids.add(node.parent.attributes.get("id") or "")
+            node = node.parent
+        return ids
+
+    def _check_open_text(self, text: str, page: str) -> list[str]:
+        tree = parse_fragment(text)
+        return self._leaks(_html_text(tree), _addresses(tree), page, set(), where="in this file")
+
+    def _leaks(self, text: str, addresses: set[str], page: str, allowed: set[str], *, where: str) -> list[str]:
+        found = []
+        reported: set[Gate] = set()
+        for run in sorted(runs(words(text)) & self._warned.keys()):
+            gates = self._warned[run]
+            if not any(_allows(g, page, allowed) for g in gates):
+                gate = min(gates, key=lambda g: (g.source, g.gate_id))
+                if gate not in reported:
+                    reported.add(gate)
+                    found.append(
+                        f"{page}: warned text from {gate.source} ({gate.gate_id}) shows {where}: "
+                        f"\"{' '.join(run)}\"; {FIX}"
+                    )
+        for address in sorted(addresses):
+            gates = self._warned_addresses.get(address)
+            if gates and not any(_allows(g, page, allowed) for g in gates):
+                gate = min(gates, key=lambda g: (g.source, g.gate_id))
+                found.append(
+                    f"{page}: the address {address} written inside a warning in {gate.source} "
+                    f"({gate.gate_id}) shows {where}; {FIX}"
+                )
+        return found
+
+
+def _allows(gate: Gate, page: str, enclosing: set[str]) -> bool:
+    return gate.gate_id in enclosing and (gate.page is None or gate.page == page)
+
+
+def _feed_text(path: Path) -> str:
+    """A feed's text, the HTML inside its entries included, as markup for the HTML parser to read."""
+    try:
+        root = ElementTree.parse(path).getroot()  # our own output, not untrusted XML
+    except ElementTree.ParseError:
+        return path.read_text(encoding="utf-8", errors="replace")
+    return "\n".join(_element_texts(root))
+
+
+def _element_texts(root: ElementTree.Element) -> Iterable[str]:
+    for element in root.iter():
+        yield from (v for v in element.attrib.values())
+        if element.text:
+            yield element.text
+
+
+def _json_text(path: Path) -> str:
+    """Every string in a JSON file, keys included, each read as HTML (most are text, some are markup)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return path.read_text(encoding="utf-8", errors="replace")
+    strings: list[str] = []
+    stack = [data]
+    while stack:  # iteratively: a deeply nested file must not overflow the stack
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, dict):
+            strings += [str(k) for k in item]
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return "\n".join(strings)
