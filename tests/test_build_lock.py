@@ -225,3 +225,46 @@ def test_an_output_folder_on_a_file_system_without_locks_is_a_clear_error(
     with pytest.raises(HarbourError, match=r"cannot lock .*/\.output\.lock: .*; builds take turns .*file locks"):
         with output_locked(tmp_path / "output"):
             pass
+
+
+@pytest.mark.parametrize("task_name", ["publish", "gh_pages"])
+def test_publish_uploads_with_the_lock_held_so_no_rebuild_swaps_the_site_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, task_name: str
+) -> None:
+    import tasks
+    from filelock import FileLock, Timeout
+    from invoke import Context
+
+    content = write_site(tmp_path, POSTS)
+    output = tmp_path / "output"
+    settings = tmp_path / "publish_into_tmp.py"  # not publishconf.py: Pelican imports it by that name
+    settings.write_text(
+        "from publishconf import *\n"
+        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(output)!r}\nCACHE_PATH = {str(tmp_path / 'cache')!r}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(tasks, "PUBLISH_SETTINGS", settings)
+    uploads: list[tuple[bool, bool]] = []
+
+    class Uploader(Context):
+        def run(self, command: str, **kwargs: object) -> None:  # type: ignore[override]
+            # Another process's view of the lock: a second flock on the file, from another thread.
+            held: list[bool] = []
+
+            def try_lock() -> None:
+                other = FileLock(output.parent / ".output.lock")
+                try:
+                    other.acquire(blocking=False)
+                except Timeout:
+                    held.append(True)
+                else:
+                    other.release()
+                    held.append(False)
+
+            probe = threading.Thread(target=try_lock)
+            probe.start()
+            probe.join()
+            uploads.append((held == [True], (output / "feeds" / "all.atom.xml").is_file()))
+
+    getattr(tasks, task_name).body(Uploader())
+    assert uploads == [(True, True)]  # one upload, of the published site, with the lock held
