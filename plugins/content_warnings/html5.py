@@ -35,11 +35,28 @@ def balanced(html: str) -> str:
     return serialize(parse_fragment(html))
 
 
-def outermost(nodes: list[LexborNode], selector: str) -> Iterator[LexborNode]:
-    """The nodes that have no ancestor matching ``selector`` (nested gates go with their outer gate)."""
+def _classes(node: LexborNode) -> list[str]:
+    return (node.attributes.get("class") or "").split() if node.tag == "div" else []
+
+
+def is_gate(node: LexborNode) -> bool:
+    """Whether ``node`` itself is a gate (selectolax's css_matches also looks at the node's descendants)."""
+    return "cw" in _classes(node)
+
+
+def is_gate_body(node: LexborNode) -> bool:
+    """Whether ``node`` itself is the hidden body of a gate."""
+    return (
+        "cw-body" in _classes(node) and "hidden" in node.attributes
+        and node.parent is not None and is_gate(node.parent)
+    )
+
+
+def outermost(nodes: list[LexborNode]) -> Iterator[LexborNode]:
+    """The gates that are inside no other gate (nested gates go with their outer gate)."""
     for node in nodes:
         parent = node.parent
-        while parent is not None and not parent.css_matches(selector):
+        while parent is not None and not is_gate(parent):
             parent = parent.parent
         if parent is None:
             yield node
@@ -48,6 +65,6 @@ def outermost(nodes: list[LexborNode], selector: str) -> Iterator[LexborNode]:
 def strip_gates(html: str) -> str:
     """``html`` with every gate (its notice and its warned text) left out."""
     tree = parse_fragment(html)
-    for gate in list(outermost(tree.css(GATE), GATE)):
+    for gate in list(outermost(tree.css(GATE))):
         gate.decompose()
     return serialize(tree)

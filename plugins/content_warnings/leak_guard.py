@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from content_warnings.html5 import GATE_BODY, parse_document, parse_fragment
+from content_warnings.html5 import GATE_BODY, is_gate_body, parse_document, parse_fragment
 
 RUN = 8  # words: long enough that ordinary phrases ("I didn't know what to do") are not flagged
 WORD = re.compile(r"\w+")
@@ -155,7 +155,7 @@ class LeakGuard:
         ids = set()
         node = body
         while node is not None:
-            if node.css_matches(GATE_BODY) and node.parent is not None:
+            if is_gate_body(node):
                 ids.add(node.parent.attributes.get("id") or "")
             node = node.parent
         return ids
@@ -166,17 +166,17 @@ class LeakGuard:
 
     def _leaks(self, text: str, addresses: set[str], page: str, allowed: set[str], *, where: str) -> list[str]:
         found = []
+        tokens = words(text)
+        hits = runs(tokens) & self._warned.keys()
+        leaked = {run for run in hits if not any(_allows(g, page, allowed) for g in self._warned[run])}
         reported: set[Gate] = set()
-        for run in sorted(runs(words(text)) & self._warned.keys()):
-            gates = self._warned[run]
-            if not any(_allows(g, page, allowed) for g in gates):
-                gate = min(gates, key=lambda g: (g.source, g.gate_id))
-                if gate not in reported:
-                    reported.add(gate)
-                    found.append(
-                        f"{page}: warned text from {gate.source} ({gate.gate_id}) shows {where}: "
-                        f"\"{' '.join(run)}\"; {FIX}"
-                    )
+        for start, end in _stretches(tokens, leaked):
+            gate = min(self._warned[tuple(tokens[start:start + RUN])], key=lambda g: (g.source, g.gate_id))
+            if gate not in reported:
+                reported.add(gate)
+                shown = " ".join(tokens[start:min(end, start + 2 * RUN)]) + ("…" if end > start + 2 * RUN else "")
+                found.append(f"{page}: warned text from {gate.source} ({gate.gate_id}) shows {where}: "
+                             f'"{shown}"; {FIX}')
         for address in sorted(addresses):
             gates = self._warned_addresses.get(address)
             if gates and not any(_allows(g, page, allowed) for g in gates):
@@ -186,6 +186,20 @@ class LeakGuard:
                     f"({gate.gate_id}) shows {where}; {FIX}"
                 )
         return found
+
+
+def _stretches(tokens: list[str], leaked: set[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Where the leaked runs stand in ``tokens``, joined into stretches (start, end), in reading order."""
+    if not leaked:
+        return []
+    stretches: list[tuple[int, int]] = []
+    for start in range(len(tokens) - RUN + 1):
+        if tuple(tokens[start:start + RUN]) in leaked:
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1] = (stretches[-1][0], start + RUN)
+            else:
+                stretches.append((start, start + RUN))
+    return stretches
 
 
 def _allows(gate: Gate, page: str, enclosing: set[str]) -> bool:

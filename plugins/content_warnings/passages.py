@@ -327,7 +327,7 @@ def summary_without_gates(content_html: str, max_words: int | None, suffix: str)
 def feed_html(content_html: str, post_url: str, wording: Wording = Wording()) -> str:
     """The post as a feed reader gets it: each gate replaced by its warning and a link."""
     tree = parse_fragment(content_html)
-    for gate in list(outermost(tree.css(GATE), GATE)):
+    for gate in list(outermost(tree.css(GATE))):
         label_node, note_node = gate.css_first("p.cw-label"), gate.css_first("p.cw-note")
         label = label_node.text(separator="").strip() if label_node is not None else wording.label
         note = f" {html.escape(note_node.text(separator='').strip())}" if note_node is not None else ""

@@ -1,0 +1,130 @@
+"""The leak guard on its own: what counts as warned text, and where it may and may not show."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from content_warnings.gate import GateTag, render_gate
+from content_warnings.leak_guard import RUN, Gate, LeakGuard
+
+WARNED = "<p>the long night I spent on the bathroom floor counting tiles until the morning</p>"
+PHRASE = "the long night i spent on the bathroom floor counting tiles until the morning"  # as the guard reports them
+POST = Gate("cw-passage-1", "posts/x/index.html", "content/posts/x.md")
+
+
+def guard(*gates: tuple[str, Gate], shown: tuple[str, ...] = ()) -> LeakGuard:
+    made = LeakGuard()
+    for html, gate in gates or ((WARNED, POST),):
+        made.hidden(html, gate)
+    for html in shown:
+        made.shown(html)
+    return made
+
+
+def page(body: str) -> str:
+    return f"<!doctype html><html><head><title>A post</title></head><body><main>{body}</main></body></html>"
+
+
+def gated(inner: str = WARNED, gate_id: str = "cw-passage-1") -> str:
+    return render_gate(gate_id=gate_id, kind="passage", tags=[GateTag("grief", "Grief")], inner_html=inner)
+
+
+def site(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_warned_text_inside_its_own_gate_on_its_own_page_is_fine(tmp_path: Path) -> None:
+    output = site(tmp_path, {"posts/x/index.html": page("<p>Before.</p>" + gated())})
+    assert guard().check(output) == []
+
+
+def test_warned_text_outside_any_gate_is_a_leak_naming_page_source_gate_and_words(tmp_path: Path) -> None:
+    output = site(tmp_path, {"index.html": page("<p>Summary: the long night I spent on the bathroom floor counting"
+                                                " tiles</p>")})
+    problems = guard().check(output)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        'index.html: warned text from content/posts/x.md (cw-passage-1) shows outside any gate: '
+        '"the long night i spent on the bathroom floor counting tiles"; '
+    )
+
+
+def test_in_another_gate_or_on_another_page_is_a_leak(tmp_path: Path) -> None:
+    output = site(tmp_path, {
+        "posts/x/index.html": page(gated(gate_id="cw-passage-2")),
+        "posts/y/index.html": page(gated()),
+    })
+    problems = guard().check(output)
+    assert any(p.startswith("posts/x/index.html:") and "shows inside another gate" in p for p in problems)
+    assert any(p.startswith("posts/y/index.html:") and "shows inside another gate" in p for p in problems)
+
+
+def test_a_gate_inside_its_gate_is_fine_and_the_inner_gates_text_is_its_own(tmp_path: Path) -> None:
+    comment = "<p>my own loss that spring was the hardest thing I have written about here</p>"
+    thread = gated(gated(comment, gate_id="comment-1-cw") + "<p>A reply anyone may read.</p>", gate_id="cw-comments")
+    output = site(tmp_path, {"posts/x/index.html": page(thread)})
+    made = guard((comment, Gate("comment-1-cw", "posts/x/index.html", "content/comments/x/1.md")))
+    assert made.check(output) == []
+    # The thread's gate alone would not do for a comment registered with its own gate only.
+    loose = site(tmp_path / "loose", {"posts/x/index.html": page(gated(comment, gate_id="cw-comments"))})
+    assert made.check(loose) != []
+
+
+def test_text_the_writer_also_shows_openly_is_not_a_leak(tmp_path: Path) -> None:
+    output = site(tmp_path, {"index.html": page(WARNED)})
+    assert guard(shown=("<p>Once: the long night I spent on the bathroom floor counting tiles until the morning.</p>",)).check(
+        output
+    ) == [], "the writer wrote these words openly elsewhere: they are theirs to show"
+    assert guard().check(output) != []
+
+
+def test_runs_shorter_than_the_guards_length_are_not_known(tmp_path: Path) -> None:
+    short = "<p>" + " ".join(["brief"] * (RUN - 1)) + "</p>"
+    output = site(tmp_path, {"index.html": page(short)})
+    assert guard((short, POST)).check(output) == []
+
+
+def test_what_the_browser_puts_outside_is_outside_however_it_is_spelt(tmp_path: Path) -> None:
+    broken = gated().replace("<p>the long night", "<p>the</div/></div foo> long night")
+    output = site(tmp_path, {"posts/x/index.html": page(broken)})
+    problems = guard().check(output)
+    assert problems and "shows outside any gate" in problems[0]
+
+
+def test_attributes_count_as_shown(tmp_path: Path) -> None:
+    output = site(tmp_path, {"index.html": page(
+        '<meta name="description" content="the long night I spent on the bathroom floor counting tiles">'
+    )})
+    assert guard().check(output) != []
+
+
+def test_an_offsite_address_written_only_inside_a_gate_is_known(tmp_path: Path) -> None:
+    link = '<p><a href="https://example.org/a-very-private-place">there</a></p>'
+    output = site(tmp_path, {"index.html": page('<a href="https://example.org/a-very-private-place">x</a>')})
+    problems = guard((link, POST)).check(output)
+    assert problems == [
+        "index.html: the address https://example.org/a-very-private-place written inside a warning in "
+        "content/posts/x.md (cw-passage-1) shows outside any gate; " + problems[0].split("; ", 1)[1]
+    ]
+    own = '<p><a href="/support/">support</a></p>'
+    assert guard((own, POST)).check(site(tmp_path / "own", {"index.html": page(own)})) == []
+
+
+def test_feeds_and_json_may_not_carry_warned_text_at_all(tmp_path: Path) -> None:
+    entry = WARNED.replace("<", "&lt;").replace(">", "&gt;")
+    feed = f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="html">{entry}' \
+           "</content></entry></feed>"
+    data = json.dumps({"comments": [{"replies": [{"body_html": gated()}]}]})
+    output = site(tmp_path, {"feeds/all.atom.xml": feed, "comments/x.json": data})
+    problems = guard().check(output)
+    assert [p.split(":")[0] for p in problems] == ["comments/x.json", "feeds/all.atom.xml"]
+    assert all("shows in this file" in p and PHRASE in p for p in problems)
+
+
+def test_with_nothing_warned_the_site_is_not_read(tmp_path: Path) -> None:
+    output = site(tmp_path, {"index.html": "<p>not even valid <div"})
+    assert LeakGuard().check(output) == []
