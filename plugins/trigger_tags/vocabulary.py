@@ -21,7 +21,8 @@ from harbour.errors import HarbourError, did_you_mean, where
 
 ALLOWED_KEYS = ("slug", "label", "aliases", "parent", "description")
 REQUIRED_KEYS = ("slug", "label", "description")
-SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Used with fullmatch: "$" would accept a trailing newline.
+SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 SUGGEST_CUTOFF = 0.6  # difflib's own default: below it, suggestions are mostly noise
 SUGGEST_MARGIN = 0.85  # keep suggestions scoring at least this share of the best one
 WORD_MATCH_SCORE = 0.8  # 'eating' is a whole word of 'eating-disorders': as good as a one-letter slip
@@ -450,9 +451,9 @@ def _check_entry(entry: _RawEntry, source: str, problems: list[str]) -> str | No
         return None
 
     slug = slug_field.value
-    if not SLUG_RE.match(slug) or normalise_tag(slug) != slug:
+    if not SLUG_RE.fullmatch(slug) or normalise_tag(slug) != slug:
         canonical = normalise_tag(slug)
-        hint = f"; use {canonical!r}" if canonical and SLUG_RE.match(canonical) else ""
+        hint = f"; use {canonical!r}" if canonical and SLUG_RE.fullmatch(canonical) else ""
         problems.append(
             f"{_place(source, slug_field.line, entry)}: slug {slug!r} is not canonical: it must be "
             f"lower-case letters and digits joined by single hyphens, like 'self-harm'{hint}"
