@@ -17,10 +17,12 @@ from typing import Any
 from comments.config import CommentStores
 from comments.model import (
     COMMENT_ID_HELP,
+    DATE_RANGE_HELP,
     STATUSES,
     PrivateRecord,
     PublicComment,
     http_url,
+    in_date_range,
     is_comment_id,
     is_post_slug,
     new_comment_id,
@@ -29,11 +31,13 @@ from comments.model import (
 from comments.moderation import _entry, _id_taken, _parent_status, _save_step, current_moderator
 from comments.public_store import find_public_comment, write_public_comment
 from comments.queue_view import comment_problems
+from comments.sanitise import MAX_NESTING, nesting_depth
 from comments.triage import AUTO_APPROVE_RETURNING, TriageRules, length_problems, triage
 from harbour.errors import HarbourError
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TAG = re.compile(r"^[\w][\w .'&/-]{0,59}$")
+# Used with fullmatch: "$" would let a trailing newline through.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+TAG = re.compile(r"[\w][\w .'&/-]{0,59}")
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,14 @@ def arrival_problems(
         problems.append("body is empty; a comment needs some text")
     elif _has_control_characters(body, "\n\t"):
         problems.append("body contains control characters other than line breaks and tabs; remove them")
+    else:
+        problems += nesting_problems(body)
     if author_url is not None and http_url(author_url) is None:
         problems.append(
             f"author_url {author_url!r} is not an http(s) address; give a full address such as "
             "https://example.org/ (without a user name before the host) or leave it out"
         )
-    if email is not None and not EMAIL.match(email):
+    if email is not None and not EMAIL.fullmatch(email):
         problems.append(f"email {email!r} does not look like an e-mail address (name@example.org)")
     if ip is not None and not is_ip_address(ip):
         problems.append(f"ip {ip!r} is not an IPv4 or IPv6 address")
@@ -120,13 +126,15 @@ def arrival_problems(
     if comment_id is not None and not is_comment_id(comment_id):
         problems.append(f"id {comment_id!r} is not a comment id ({COMMENT_ID_HELP})")
     for tag in content_warnings:
-        if not TAG.match(tag):
+        if not TAG.fullmatch(tag):
             problems.append(
                 f"content warning {tag!r} is not a trigger tag; use the tags of content/triggers.yml, "
                 "e.g. grief or self-harm"
             )
     if date is not None and (date.tzinfo is None or date.utcoffset() is None):
         problems.append("date has no timezone; give an aware datetime (with a UTC offset)")
+    elif date is not None and not in_date_range(date):
+        problems.append(f"date {date.isoformat(sep=' ')} is out of range: {DATE_RANGE_HELP}")
     if status is not None and status not in STATUSES:
         problems.append(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if limits_apply(status):
@@ -142,6 +150,17 @@ def arrival_problems(
             rules.length_limits,
         )
     return problems
+
+
+def nesting_problems(body: str) -> list[str]:
+    """A body nesting lists or quotes deeper than the renderer can take (any status: triage renders it)."""
+    depth, line = nesting_depth(body)
+    if depth <= MAX_NESTING:
+        return []
+    return [
+        f"body nests lists or quotes {depth} levels deep (its line {line}); at most {MAX_NESTING} "
+        "can be shown: take out the extra '-', '*', '1.' or '>' at the start of that line"
+    ]
 
 
 def limits_apply(status: str | None) -> bool:

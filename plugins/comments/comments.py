@@ -27,6 +27,7 @@ from pelican import signals
 
 from comments.config import comments_settings
 from comments.feeds import PostComments, comments_atom, post_comments_json
+from comments.public_store import public_length_problems
 from comments.threads import comment_threads, comment_trigger_tags, count_comments
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text, is_inside
@@ -100,6 +101,12 @@ def attach_comments(generator: Any) -> None:
     content = Path(settings["PATH"])
     # Published, hidden and draft articles with their translations: every slug a comment may use.
     articles = all_articles(generator)
+    # Before the threads are read and rendered: a huge file is refused unread.
+    too_long = public_length_problems(
+        content / conf["public_path"], conf["length_limits"], shown_root=content.parent
+    )
+    if too_long:
+        raise HarbourError(too_long)
     threads = comment_threads(
         content / conf["public_path"],
         {a.slug for a in articles},

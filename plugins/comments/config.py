@@ -109,8 +109,8 @@ SCHEMA = {
                                      integer(0, 100)),
     "length_limits": Option(
         dict(DEFAULT_LENGTH_LIMITS),
-        "maximum characters per field of a new comment (content_warnings: number of tags); "
-        "give only those you change",
+        "maximum characters per field of a comment, checked on arrival and again for approved files "
+        "at build (content_warnings: number of tags); give only those you change",
         _length_limits,
     ),
     "policy_url": Option("/comment-policy/", "the page explaining how comments work", url()),

@@ -28,6 +28,14 @@ BLOCKS = frozenset({
     "thead", "tbody", "tfoot", "tr", "dl", "dt", "dd", "main", "nav", "details", "summary",
 })
 LINE_BREAK = "\x00"  # stands for <br> until paragraphs are split
+# The converter recurses once or twice per level of nesting, and so does Markdown when it
+# renders the result; a hostile comment thousands of <blockquote>s deep would exhaust
+# Python's stack. No comment a person wrote nests anywhere near this deep.
+MAX_NESTING = 50
+
+
+class TooDeeplyNested(ValueError):
+    """The HTML nests elements deeper than MAX_NESTING."""
 
 
 @dataclass
@@ -49,6 +57,11 @@ class _TreeBuilder(HTMLParser):
         element = _Element(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(element)
         if tag not in VOID:
+            if len(self.stack) > MAX_NESTING:  # the root plus MAX_NESTING open elements
+                raise TooDeeplyNested(
+                    f"the HTML nests elements more than {MAX_NESTING} deep (<{tag}> inside "
+                    f"<{self.stack[-1].tag}> inside ...)"
+                )
             self.stack.append(element)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -190,7 +203,10 @@ def _block(node: _Element) -> list[str]:
 
 
 def html_to_markdown(html: str) -> str:
-    """Markdown for a WordPress comment body (HTML with WordPress's line-break conventions)."""
+    """Markdown for a WordPress comment body (HTML with WordPress's line-break conventions).
+
+    Raises TooDeeplyNested for HTML nested deeper than MAX_NESTING elements.
+    """
     builder = _TreeBuilder()
     builder.feed(html.replace("\r\n", "\n").replace("\r", "\n"))
     builder.close()

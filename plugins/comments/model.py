@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -14,13 +15,23 @@ from urllib.parse import urlsplit
 from harbour.errors import HarbourError
 
 # Ids this project writes are 12 hex digits; imports may bring longer, prefixed ones (wp-<site>-123).
-COMMENT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+# Ids and slugs become file names, so they are checked with fullmatch: "$" would accept a
+# trailing newline, which no command could then name.
+COMMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{2,63}")
 COMMENT_ID_HELP = "3 to 64 characters: lower-case letters, digits and '-', not starting with '-'"
-# A post slug names a folder in the public store, so it must be one harmless path segment.
-POST_SLUG = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,199}$")
+POST_SLUG_MAX = 200
+POST_SLUG_HELP = (
+    f"1 to {POST_SLUG_MAX} characters without '/', '\\', spaces or control characters, not starting with '.'"
+)
 
 STATUSES = ("pending", "approved", "rejected", "spam")
 DATE_EXAMPLE = "2024-04-03 09:12:00+01:00"
+# Python's calendar stops at the years 1 and 9999, and a date near either end overflows when
+# it is turned into UTC or the site's time zone (sorting, the page, feeds). No comment was
+# written before 1970 or will be after 9998, so these bounds cost nothing.
+EARLIEST_DATE = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST_DATE = datetime(9998, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+DATE_RANGE_HELP = "a comment's date must lie between the years 1970 and 9998 (in UTC)"
 
 
 def new_comment_id() -> str:
@@ -29,11 +40,17 @@ def new_comment_id() -> str:
 
 
 def is_comment_id(value: object) -> bool:
-    return isinstance(value, str) and bool(COMMENT_ID.match(value))
+    return isinstance(value, str) and COMMENT_ID.fullmatch(value) is not None
 
 
 def is_post_slug(value: object) -> bool:
-    return isinstance(value, str) and bool(POST_SLUG.match(value))
+    """Whether ``value`` can name a post's folder in the public store: one harmless path segment."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= POST_SLUG_MAX
+        and not value.startswith(".")
+        and not any(c in "/\\" or c.isspace() or unicodedata.category(c) in ("Cc", "Cs") for c in value)
+    )
 
 
 def http_url(value: str | None) -> str | None:
@@ -69,7 +86,17 @@ def parse_date(text: str) -> datetime:
         raise ValueError(
             f"{text!r} has no UTC offset, so its moment is ambiguous; add one, e.g. {DATE_EXAMPLE}"
         )
+    if not in_date_range(date):
+        raise ValueError(f"{text!r} is out of range: {DATE_RANGE_HELP}; check the year")
     return date
+
+
+def in_date_range(date: datetime) -> bool:
+    """Whether an aware date lies between EARLIEST_DATE and LATEST_DATE."""
+    try:
+        return EARLIEST_DATE <= date <= LATEST_DATE
+    except OverflowError:  # comparing converts to UTC, which is what overflows at the edges
+        return False
 
 
 def utc_now() -> datetime:
@@ -189,6 +216,19 @@ class PrivateRecord:
                 f"{path}: status {record.status!r} is not one of {', '.join(STATUSES)}; "
                 "restore the record from your backup"
             )
+        # The id and the post name the public file an approval writes: check them like any input.
+        problems = [
+            f"{path}: {name} {value!r} is not {what}; restore the record from your backup"
+            for name, value, what, ok in (
+                ("id", comment.id, f"this file's name ({path.stem!r})", comment.id == path.stem),
+                ("post", comment.post, f"a post slug ({POST_SLUG_HELP})", is_post_slug(comment.post)),
+                ("reply_to", comment.reply_to, f"a comment id ({COMMENT_ID_HELP})",
+                 comment.reply_to is None or is_comment_id(comment.reply_to)),
+            )
+            if not ok
+        ]
+        if problems:
+            raise HarbourError(problems)
         return record
 
     def with_comment(self, **changes: Any) -> PrivateRecord:

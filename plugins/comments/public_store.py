@@ -6,11 +6,12 @@ would otherwise show up as a comment silently missing from a post.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from comments.model import (
     COMMENT_ID_HELP,
+    POST_SLUG_HELP,
     PublicComment,
     format_date,
     http_url,
@@ -18,6 +19,8 @@ from comments.model import (
     is_post_slug,
     parse_date,
 )
+from comments.sanitise import MAX_NESTING, nesting_depth
+from comments.triage import length_problems
 from harbour.errors import HarbourError, did_you_mean, where
 from harbour.files import atomic_write_text
 
@@ -28,6 +31,13 @@ IGNORED_FILES = ("README.md", "README.txt", "README")
 
 
 def public_comment_path(public_dir: Path, post: str, comment_id: str) -> Path:
+    # Every caller passes checked values; refusing odd ones here too keeps '../' and line
+    # breaks out of the public store whatever a future caller forgets.
+    if not is_post_slug(post) or not is_comment_id(comment_id):
+        raise HarbourError(
+            f"{post!r}/{comment_id!r} cannot name a comment file: a post slug is {POST_SLUG_HELP}; "
+            f"an id is {COMMENT_ID_HELP}"
+        )
     return Path(public_dir) / post / f"{comment_id}.md"
 
 
@@ -113,11 +123,20 @@ def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = 
             "use a full address such as https://example.org/ (without a user name before the host) "
             "or remove the line"
         )
-    body = "\n".join(text_lines[body_start:]).strip() if body_start else ""
+    raw_body = "\n".join(text_lines[body_start:]) if body_start else ""
+    body = raw_body.strip()
     if not body:
         problems.append(
             f"{where(shown, (body_start or len(text_lines)))}: the comment has no text; "
             "write it after an empty line below the header"
+        )
+    depth, line = nesting_depth(body)
+    if depth > MAX_NESTING:
+        stripped_lines = raw_body[: len(raw_body) - len(raw_body.lstrip())].count("\n")
+        problems.append(
+            f"{where(shown, (body_start or 0) + stripped_lines + line)}: the comment nests lists or "
+            f"quotes {depth} levels deep; at most {MAX_NESTING} can be shown: take out the extra "
+            "'-', '*', '1.' or '>' at the start of the line"
         )
     if problems:
         raise HarbourError(problems)
@@ -205,8 +224,67 @@ def collect_public_comments(
     return comments, problems
 
 
+def _largest_file(limits: Mapping[str, int]) -> int:
+    """Bytes no comment file within ``limits`` can exceed: four per character (UTF-8's most),
+    a generous allowance for the header, its tags and blank lines."""
+    characters = limits["author"] + limits["author_url"] + limits["body"] + 64 * limits["content_warnings"]
+    return 4 * characters + 64 * 1024
+
+
+def _length_problems(comment: PublicComment, limits: Mapping[str, int], shown: str) -> list[str]:
+    fields = (
+        ("author", comment.author, "Author"),
+        ("author_url", comment.author_url, "Author-URL"),
+        ("content_warnings", comment.content_warnings, "Content-Warnings"),
+        ("body", comment.body, None),
+    )
+    return [
+        f"{where(shown, comment.line_of(header) if header else None)}: {problem}"
+        for name, value, header in fields
+        for problem in length_problems({name: value}, limits)
+    ]
+
+
+def public_length_problems(
+    public_dir: Path, limits: Mapping[str, int], *, shown_root: Path | None = None
+) -> list[str]:
+    """Every approved comment file longer than COMMENTS['length_limits'] allows a new comment.
+
+    The build checks them because a file in the public store skipped arrival's checks (written
+    by hand, or approved before a limit was lowered), and a page carries whatever it holds. A
+    file too large for any comment within the limits is refused unread. Files with other
+    problems are left to :func:`read_public_comments`, which names them.
+    """
+    public_dir = Path(public_dir)
+    if not public_dir.is_dir():
+        return []
+    problems: list[str] = []
+    largest = _largest_file(limits)
+    for item in _comment_files(public_dir, shown_root):
+        if isinstance(item, str):
+            continue
+        post, path = item
+        shown = where(path, root=shown_root)
+        size = path.stat().st_size
+        if size > largest:
+            problems.append(
+                f"{shown}: the file is {size:,} bytes, more than any comment within "
+                f"COMMENTS['length_limits'] can be (its body at most {limits['body']:,} characters); "
+                "shorten the comment, or raise COMMENTS['length_limits']['body'] in pelicanconf.py"
+            )
+            continue
+        try:
+            comment = parse_comment_file(path, post=post, shown=shown)
+        except HarbourError:
+            continue
+        problems += _length_problems(comment, limits, shown)
+    return problems
+
+
 def find_public_comment(public_dir: Path, comment_id: str) -> PublicComment | None:
     """The published comment with this id, wherever it is, or None."""
+    if not is_comment_id(comment_id):
+        return None  # and never a glob pattern
     for path in sorted(Path(public_dir).glob(f"*/{comment_id}.md")):
         return parse_comment_file(path, post=path.parent.name)
     return None

@@ -86,3 +86,27 @@ def markdown_html(body: str) -> str:
 def render_comment_body(body: str) -> str:
     """A comment's Markdown as safe HTML (headings become plain paragraphs)."""
     return clean_html(markdown_html(body)).strip()
+
+
+# Markdown's parser recurses for every level of a nested list (a line "- - - - … x" is one
+# such level per dash) and exhausts Python's stack a few hundred levels down. Comments never
+# need more than a handful, so deeper ones are refused before they reach the renderer.
+MAX_NESTING = 100
+_CONTAINER_MARK = re.compile(r"(?:>|[*+-](?=[ \t])|[0-9]{1,9}[.)](?=[ \t]))[ \t]*")
+
+
+def nesting_depth(body: str) -> tuple[int, int]:
+    """How deep a comment's lists and quotes nest at most, and on which line (1-based; 0: none).
+
+    An estimate that errs high, which is safe: every four columns of indentation count one
+    level, and so does every list or quote marker at the start of a line.
+    """
+    deepest, deepest_line = 0, 0
+    for number, line in enumerate(body.split("\n"), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        depth, position = len(indent.expandtabs(4)) // 4, len(indent)
+        while (mark := _CONTAINER_MARK.match(line, position)) is not None:
+            depth, position = depth + 1, mark.end()
+        if depth > deepest:
+            deepest, deepest_line = depth, number
+    return deepest, deepest_line

@@ -445,3 +445,52 @@ def test_a_private_store_inside_the_content_folder_stops_the_build(tmp_path: Pat
     with pytest.raises(HarbourError, match=r"COMMENTS\['private_path'\] = .* is inside .*which is published"):
         build_into(tmp_path / "output", PATH=str(content), PLUGINS=ALL_PLUGINS,
                    COMMENTS={"private_path": str(content / "private")})
+
+
+# --- Comment files no build should choke on -------------------------------------------------------
+
+
+def test_dates_at_the_calendars_edges_and_runaway_nesting_fail_the_build_with_file_and_line(
+    tmp_path: Path,
+) -> None:
+    content = tiny_site(tmp_path, {
+        "first-post/aaa111": comment_file(date="0001-01-01 00:00:00+01:00"),
+        "first-post/bbb222": comment_file(body="- " * 700 + "x"),
+        "second-post/ccc333": comment_file(date="9999-12-31 23:59:59-01:00"),
+    })
+    with pytest.raises(HarbourError) as caught:
+        build_comments_site(tmp_path, content)
+    range_help = "is out of range: a comment's date must lie between the years 1970 and 9998 (in UTC)"
+    assert caught.value.problems == [
+        f"content/comments/first-post/aaa111.md:2: Date '0001-01-01 00:00:00+01:00' {range_help}; "
+        "check the year",
+        "content/comments/first-post/bbb222.md:4: the comment nests lists or quotes 700 levels deep; at most "
+        "100 can be shown: take out the extra '-', '*', '1.' or '>' at the start of the line",
+        f"content/comments/second-post/ccc333.md:2: Date '9999-12-31 23:59:59-01:00' {range_help}; "
+        "check the year",
+    ]
+    assert not (tmp_path / "output" / "comments").exists()
+
+
+def test_an_approved_comment_over_the_length_limits_fails_the_build_naming_the_limit(tmp_path: Path) -> None:
+    content = tiny_site(tmp_path, {
+        "first-post/aaa111": comment_file(body="x" * 4_600_000),  # 4.6 MB
+        "first-post/bbb222": comment_file("A" * 81),
+        "second-post/ccc333": comment_file(body="y" * 6000),
+    })
+    with pytest.raises(HarbourError) as caught:
+        build_comments_site(tmp_path, content)
+    assert caught.value.problems == [
+        "content/comments/first-post/aaa111.md: the file is 4,600,047 bytes, more than any comment within "
+        "COMMENTS['length_limits'] can be (its body at most 5,000 characters); shorten the comment, or "
+        "raise COMMENTS['length_limits']['body'] in pelicanconf.py",
+        "content/comments/first-post/bbb222.md:1: author is 81 characters long; at most 80 are allowed. "
+        "Shorten it, or raise COMMENTS['length_limits']['author'] in pelicanconf.py",
+        "content/comments/second-post/ccc333.md: body is 6000 characters long; at most 5000 are allowed. "
+        "Shorten it, or raise COMMENTS['length_limits']['body'] in pelicanconf.py",
+    ]
+    assert not (tmp_path / "output" / "comments").exists()
+
+    (content / "comments" / "first-post" / "aaa111.md").unlink()
+    output = build_comments_site(tmp_path, content, length_limits={"author": 90, "body": 6000})
+    assert "y" * 6000 in article_html(output, "second-post")  # within the writer's own limits

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from comment_helpers import comment_file, write_comments
-from comments.model import PublicComment, format_date, http_url
+from comments import public_store
+from comments.model import PublicComment, format_date, http_url, is_comment_id, is_post_slug
 from comments.public_store import (
     format_comment_file,
     parse_comment_text,
+    public_length_problems,
     read_public_comments,
     remove_public_comment,
     write_public_comment,
 )
+from comments.sanitise import nesting_depth
+from comments.triage import DEFAULT_LENGTH_LIMITS
 from harbour.errors import HarbourError
 
 CONTRACT_EXAMPLE = """Author: Mina
@@ -183,3 +188,101 @@ def test_only_plain_http_urls_may_become_an_author_link(url: str, kept: bool) ->
 def test_dates_are_written_with_seconds_and_their_offset() -> None:
     date = datetime(2024, 6, 20, 18, 40, 5, 123456, tzinfo=timezone(timedelta(hours=1)))
     assert format_date(date) == "2024-06-20 18:40:05+01:00"
+
+
+@pytest.mark.parametrize(
+    "value", ["abc123\n", "abc123\r\n", " abc123", "abc 123", "abc\x00123", "ABC123", "-abc12"]
+)
+def test_an_id_with_a_newline_space_or_control_character_is_not_an_id(value: str) -> None:
+    assert not is_comment_id(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("a-harder-week", True),
+        ("über-uns", True),
+        ("p\n", False),
+        ("my post", False),
+        ("tab\there", False),
+        ("nbsp\u00a0here", False),
+        ("del\x7f", False),
+        ("line\u2028sep", False),
+        (".hidden", False),
+        ("a/b", False),
+        ("a\\b", False),
+        ("", False),
+        ("x" * 201, False),
+    ],
+)
+def test_a_post_slug_is_one_path_segment_without_spaces_or_control_characters(
+    value: str, valid: bool
+) -> None:
+    assert is_post_slug(value) is valid
+
+
+def test_no_file_is_ever_named_by_an_odd_id_or_slug(tmp_path: Path) -> None:
+    comment = parse(comment_file())
+    for odd in ({"id": "abc123\n"}, {"post": "p\n"}, {"post": "../outside"}):
+        with pytest.raises(HarbourError, match="cannot name a comment file"):
+            write_public_comment(tmp_path / "comments", dataclasses.replace(comment, **odd))
+    assert list(tmp_path.rglob("*")) == []
+
+
+@pytest.mark.parametrize(
+    "date", ["0001-01-01 00:00:00+01:00", "9999-12-31 23:59:59-01:00", "1969-12-31 23:59:59+00:00"]
+)
+def test_a_date_at_the_edge_of_the_calendar_names_its_line(date: str) -> None:
+    assert problems_of(comment_file(date=date)) == [
+        f"content/comments/a-harder-week/3f9c2a7b1d4e.md:2: Date {date!r} is out of range: a comment's "
+        "date must lie between the years 1970 and 9998 (in UTC); check the year"
+    ]
+
+
+def test_the_calendars_usable_edges_read() -> None:
+    assert parse(comment_file(date="1970-01-01 00:00:00+00:00")).date.year == 1970
+    assert parse(comment_file(date="9998-12-31 23:59:59+00:00")).date.year == 9998
+
+
+def test_a_body_nesting_lists_hundreds_deep_names_its_line() -> None:
+    text = comment_file(body="\n\nA first line.\n" + "1. " * 300 + "x")
+    assert problems_of(text) == [
+        "content/comments/a-harder-week/3f9c2a7b1d4e.md:7: the comment nests lists or quotes 300 levels "
+        "deep; at most 100 can be shown: take out the extra '-', '*', '1.' or '>' at the start of the line"
+    ]
+
+
+def test_ordinary_nesting_is_counted_and_read() -> None:
+    assert nesting_depth("- a\n    - b\n        > c\n\n1. x\n* * *") == (3, 3)
+    assert parse(comment_file(body="- " * 100 + "x")).body.endswith("x")
+
+
+def test_every_field_longer_than_the_limits_is_named_with_its_line(tmp_path: Path) -> None:
+    limits = {**DEFAULT_LENGTH_LIMITS, "author": 10, "body": 20}
+    write_comments(tmp_path, {
+        "p/aaa111": comment_file("A" * 11, "B" * 21, url="https://example.org/", warnings="grief"),
+        "p/bbb222": comment_file("Short", "Short enough."),
+    })
+    assert public_length_problems(tmp_path / "comments", limits, shown_root=tmp_path) == [
+        "comments/p/aaa111.md:1: author is 11 characters long; at most 10 are allowed. Shorten it, "
+        "or raise COMMENTS['length_limits']['author'] in pelicanconf.py",
+        "comments/p/aaa111.md: body is 21 characters long; at most 20 are allowed. Shorten it, "
+        "or raise COMMENTS['length_limits']['body'] in pelicanconf.py",
+    ]
+
+
+def test_a_file_too_large_for_any_comment_is_refused_unread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_comments(tmp_path, {"p/aaa111": comment_file(body="x" * 4_600_000)})
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a 4.6 MB file was read")
+
+    monkeypatch.setattr(public_store, "parse_comment_file", never)
+    (problem,) = public_length_problems(tmp_path / "comments", DEFAULT_LENGTH_LIMITS, shown_root=tmp_path)
+    assert problem == (
+        "comments/p/aaa111.md: the file is 4,600,047 bytes, more than any comment within "
+        "COMMENTS['length_limits'] can be (its body at most 5,000 characters); shorten the comment, "
+        "or raise COMMENTS['length_limits']['body'] in pelicanconf.py"
+    )
