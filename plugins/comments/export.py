@@ -172,7 +172,7 @@ def comments_wxr(
     return "\n".join(out)
 
 
-_HEADER = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
+_HEADER = re.compile(r"([A-Za-z][\w-]*):\s*(.*)")
 
 
 def read_post_info(
@@ -195,7 +195,7 @@ def read_post_info(
         for path in sorted((Path(content_dir) / folder).rglob("*.md")):
             header: dict[str, str] = {}
             for line in path.read_text(encoding="utf-8").splitlines():
-                match = _HEADER.match(line)
+                match = _HEADER.fullmatch(line)
                 if not match:
                     break
                 header[match.group(1).lower()] = match.group(2).strip()
@@ -238,6 +238,11 @@ def export_comments(
     if fmt not in FORMATS:
         raise HarbourError(f"--format {fmt!r} is not supported; choose json or wxr")
     output = Path(output)
+    if output.is_dir():
+        raise HarbourError(
+            f"--output {output} is a folder; give the path of the file to write, "
+            f"e.g. {output / ('comments.' + ('json' if fmt == 'json' else 'xml'))}"
+        )
     if include_private and fmt != "json":
         raise HarbourError("--include-private works with --format json only; WXR exports carry public fields")
     if include_private:
@@ -264,5 +269,11 @@ def export_comments(
         text = comments_wxr(
             comments, posts=posts or {}, site_name=site_name, site_url=site_url, exported_at=now
         )
-    atomic_write_text(output, text)
+    try:
+        atomic_write_text(output, text)
+    except OSError as error:  # a file where a folder should be, no permission, a full disk
+        raise HarbourError(
+            f"--output {output}: cannot write it ({error.strerror or error}); "
+            "give a file path in a folder you can write to"
+        ) from None
     return len(comments)

@@ -1,8 +1,10 @@
 """Import comments from a file (this project's JSON export or any WXR) through ``receive_comment``.
 
-Imports are idempotent: a comment already here (the same id, or the same post, moment,
-author and text under another id) is left alone, so running an import twice, or after an
-interruption, adds nothing twice, and never publishes again what the writer took down.
+Imports are idempotent: a comment already here (the same post, moment, author and text,
+under the file's id or another one) is left alone, so running an import twice, or after an
+interruption, adds nothing twice, and never publishes again what the writer took down. An
+id alone never makes a duplicate: a different comment whose id is taken here is imported
+under a new id rather than dropped.
 A file that is broken as a whole (not JSON, a field of the wrong type, a reply to nothing)
 changes nothing and lists every problem; a comment with problems of its own is skipped
 with a line in the report.
@@ -27,14 +29,22 @@ from comments.arrival import (
     receive_comment,
 )
 from comments.config import CommentStores
-from comments.model import STATUSES, http_url, is_comment_id, parse_date
+from comments.model import STATUSES, http_url, is_comment_id, new_comment_id, parse_date
 from comments.public_store import collect_public_comments, find_public_comment
 from comments.triage import CRISIS, TriageRules, crisis_notes
-from comments.wxr_import import ExportRead, IncomingComment, read_wxr
+from comments.wxr_import import ExportRead, IncomingComment, read_wxr, unreadable_export
 from harbour.errors import HarbourError
 
 JSON_FORMAT = "harbour-comments"
 PRIVATE_FIELDS = ("email", "ip", "user_agent")
+# Why a comment of the file was left out as already here (ImportReport.duplicates).
+SAME_ID = "under the same id"
+OTHER_ID = (
+    "under another id (imported before from another address of the site, by an earlier version, "
+    "or under a new id because its own was taken)"
+)
+
+Fingerprint = tuple[str, str, str, str]
 
 
 @dataclass
@@ -51,6 +61,10 @@ class ImportReport:
     held: list[str] = field(default_factory=list)
     # Comments already here whose stores disagree (see moderation.comment_problems).
     attention: list[str] = field(default_factory=list)
+    # How many of ``existing`` were left out for each reason (SAME_ID, OTHER_ID).
+    duplicates: dict[str, int] = field(default_factory=dict)
+    # New comments whose id in the file was taken here by a different comment: "old -> new".
+    renamed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {status}" for status, n in sorted(self.statuses.items())) or "none"
@@ -60,10 +74,17 @@ class ImportReport:
                 f"{len(self.existing)} already here, left as they were."
             )
         ]
+        duplicates = [f"{n} {reason}" for reason, n in self.duplicates.items()]
         sections = (
             ("Possible crisis, read these first (invoke comments-show --id ID)", self.crisis),
             ("Held for moderation: approved on the other site, but this site has no such post", self.held),
             ("Needs attention", self.attention),
+            (
+                f"Skipped {len(self.existing)} as duplicates: the same post, author, date and text "
+                "are already here",
+                duplicates,
+            ),
+            ("Imported under a new id: the file's id is taken here by a different comment", self.renamed),
             (f"Skipped {len(self.skipped)}", self.skipped),
         )
         for title, items in sections:
@@ -75,7 +96,10 @@ class ImportReport:
 
 def _shown(value: Any) -> str:
     """A JSON value as the file has it, cut short: 5, "oops", ["a"]."""
-    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply to show"
     return text if len(text) <= 60 else text[:59] + "…"
 
 
@@ -153,14 +177,18 @@ def read_json_export(path: str | Path) -> ExportRead:
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise HarbourError(f"{path}: no such file; give the path of a comments export") from None
+        data = json.loads(read_export_text(path))
     except UnicodeDecodeError:
         raise HarbourError(f"{path}: not UTF-8 text; is it really a JSON comments export?") from None
     except json.JSONDecodeError as error:
         raise HarbourError(
             f"{path}:{error.lineno}: not valid JSON ({error.msg} at column {error.colno})"
+        ) from None
+    except RecursionError:
+        # A comments export nests four levels deep; the parser gives up thousands deeper.
+        raise HarbourError(
+            f"{path}: its JSON nests arrays or objects thousands of levels deep, which no comments "
+            "export does; give a file written by `invoke comments-export --format json`"
         ) from None
     if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
         raise HarbourError(
@@ -187,16 +215,18 @@ def read_json_export(path: str | Path) -> ExportRead:
     return ExportRead(comments, [])
 
 
+def read_export_text(path: Path) -> str:
+    """An export file's text (a byte order mark dropped); a HarbourError when it cannot be read."""
+    with unreadable_export(path):
+        return path.read_text(encoding="utf-8-sig")
+
+
 def read_export(path: str | Path) -> ExportRead:
     """Read a JSON or WXR export, told apart by their first character."""
     path = Path(path)
-    try:
+    with unreadable_export(path):
         with path.open("rb") as file:
             start = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except FileNotFoundError:
-        raise HarbourError(
-            f"{path}: no such file; give the path of a comments export (.json or .xml)"
-        ) from None
     if start.startswith(b"{"):
         return read_json_export(path)
     if start.startswith(b"<"):
@@ -263,7 +293,7 @@ def _prepared(comment: IncomingComment, rules: TriageRules, post_slugs: Collecti
     prepared = replace(comment, notes=list(comment.notes))
     limits = rules.length_limits
     email = (prepared.email or "").strip()
-    if email and (not EMAIL.match(email) or len(email) > limits["email"]):
+    if email and (not EMAIL.fullmatch(email) or len(email) > limits["email"]):
         prepared.notes.append(_as_note("e-mail", email))
         prepared.email = None
     ip = (prepared.ip or "").strip()
@@ -283,11 +313,13 @@ def _prepared(comment: IncomingComment, rules: TriageRules, post_slugs: Collecti
     return prepared
 
 
-def comment_fingerprint(post: str, date: datetime, author: str, body: str) -> tuple[str, str, str, str]:
+def comment_fingerprint(post: str, date: datetime, author: str, body: str) -> Fingerprint:
     """What makes two comments the same whatever their ids: post, moment, author and text.
 
     Finds a comment imported before under another id (a WordPress site exported once as
-    http://example.org and once as https://www.example.org/).
+    http://example.org and once as https://www.example.org/, or a WordPress.com blog whose
+    comments an earlier version keyed by wordpress.com), and tells a different comment that
+    happens to bear a known id from the one imported before.
     """
     text = body.replace("\r\n", "\n").replace("\r", "\n").strip()
     return (
@@ -298,11 +330,40 @@ def comment_fingerprint(post: str, date: datetime, author: str, body: str) -> tu
     )
 
 
-def _fingerprints_here(stores: CommentStores) -> dict[tuple[str, str, str, str], str]:
-    """Every comment already in either store, by fingerprint (read once per import)."""
-    published, _ = collect_public_comments(stores.public_dir)
-    comments = [*published, *(r.comment for r in stores.private.all_records())]
-    return {comment_fingerprint(c.post, c.date, c.author, c.body): c.id for c in comments}
+@dataclass
+class CommentsHere:
+    """Every comment already in either store by fingerprint, and each id's fingerprints.
+
+    A comment has two when the writer edited its public file: the private record keeps the
+    words as they arrived, and either one makes the comment of a file the same.
+    """
+
+    ids_by_fingerprint: dict[Fingerprint, str]
+    fingerprints_by_id: dict[str, set[Fingerprint]]
+
+    @classmethod
+    def read(cls, stores: CommentStores) -> CommentsHere:
+        """Read once per import."""
+        published, _ = collect_public_comments(stores.public_dir)
+        here = cls({}, {})
+        for c in [*published, *(r.comment for r in stores.private.all_records())]:
+            fingerprint = comment_fingerprint(c.post, c.date, c.author, c.body)
+            here.ids_by_fingerprint[fingerprint] = c.id
+            here.fingerprints_by_id.setdefault(c.id, set()).add(fingerprint)
+        return here
+
+
+def _free_id(stores: CommentStores, taken: str, fingerprint: Fingerprint) -> str:
+    """A new id for a comment whose id is taken here by a different comment.
+
+    Made from the taken id and the comment's fingerprint, so importing the file again gives
+    the same id (and the fingerprint finds it); random only if that one is taken too.
+    """
+    digest = hashlib.sha256("\n".join(fingerprint).encode("utf-8")).hexdigest()[:8]
+    candidate = f"{taken[:55]}-{digest}"
+    while _known(stores, candidate):
+        candidate = new_comment_id()
+    return candidate
 
 
 def import_comments(
@@ -322,8 +383,8 @@ def import_comments(
     """
     _refuse_broken_threads(stores, read.comments)
     report = ImportReport(skipped=list(read.skipped))
-    here = _fingerprints_here(stores)
-    same_as: dict[str, str] = {}  # id in the file -> id of the same comment already here
+    here = CommentsHere.read(stores)
+    same_as: dict[str, str] = {}  # id in the file -> id of this comment here (the same, or renamed)
     skipped: set[str] = set()
     for incoming in _parents_first(read.comments):
         if incoming.reply_to in skipped:
@@ -345,12 +406,21 @@ def import_comments(
             report.skipped += [f"{comment.where}: {p}" for p in problems]
             skipped.add(comment.id)
             continue
-        if not _known(stores, comment.id):
-            twin = here.get(comment_fingerprint(comment.post, comment.date, fields["author"], fields["body"]))
+        fingerprint = comment_fingerprint(comment.post, comment.date, fields["author"], fields["body"])
+        taken = _known(stores, comment.id)
+        stored = here.fingerprints_by_id.get(comment.id, set())
+        if not (taken and fingerprint in stored):
+            twin = here.ids_by_fingerprint.get(fingerprint)
             if twin is not None:
                 same_as[comment.id] = twin
                 report.existing.append(comment.id)
+                _duplicate(report, OTHER_ID)
                 continue
+            if taken and stored:
+                _rename(report, comment, _free_id(stores, comment.id, fingerprint), same_as)
+        # Now the id is free (a new comment), or this very comment's (receive_comment leaves it
+        # as it is and says whether its stores agree), or a comment's that could not be read
+        # (a broken public file, which receive_comment names).
         try:
             received = receive_comment(
                 stores, rules, post=comment.post, author=comment.author, body=comment.body,
@@ -361,23 +431,24 @@ def import_comments(
             )
         except HarbourError as error:
             raise HarbourError([f"{comment.where}: {p}" for p in error.problems]) from None
-        _count(report, received, comment, incoming, rules)
+        _count(report, received, comment, incoming, rules, post_slugs)
     return report
 
 
 def _count(
     report: ImportReport, received: Received, comment: IncomingComment, incoming: IncomingComment,
-    rules: TriageRules,
+    rules: TriageRules, post_slugs: Collection[str],
 ) -> None:
     record = received.record
     if received.attention:
         report.attention.append(received.attention)
     if not received.created:
         report.existing.append(record.id)
+        _duplicate(report, SAME_ID)
         return
     report.created.append(record.id)
     report.statuses[record.status] = report.statuses.get(record.status, 0) + 1
-    if incoming.status == "approved" and comment.status != "approved":
+    if incoming.status == "approved" and comment.post not in post_slugs:
         report.held.append(f"{record.id} on {comment.post!r} by {comment.author}")
     if CRISIS in record.flags:
         shown = "published" if record.status == "approved" else record.status
@@ -385,6 +456,31 @@ def _count(
             f"{record.id} on {comment.post!r} by {comment.author} ({shown}): "
             + "; ".join(crisis_notes(record.comment, rules))
         )
+
+
+def _rename(report: ImportReport, comment: IncomingComment, new_id: str, same_as: dict[str, str]) -> None:
+    """Import a comment under ``new_id``: its own is taken here by a different comment.
+
+    Such a comment is often an edited copy of the one here (exported again after a change in
+    WordPress), so it is held rather than published beside it: the writer decides.
+    """
+    held = comment.status == "approved"
+    report.renamed.append(
+        f"{comment.where}: {comment.id} -> {new_id}" + (" (held for moderation)" if held else "")
+    )
+    comment.notes.append(
+        f"its id {comment.id} in the file is taken here by a different comment (perhaps an earlier "
+        f"version of this one); imported as {new_id}"
+        + (", held for moderation although the other site had approved it" if held else "")
+    )
+    if held:
+        comment.status = "pending"
+    same_as[comment.id] = new_id
+    comment.id = new_id
+
+
+def _duplicate(report: ImportReport, reason: str) -> None:
+    report.duplicates[reason] = report.duplicates.get(reason, 0) + 1
 
 
 def _known(stores: CommentStores, comment_id: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,12 +22,12 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from comments.html_to_markdown import html_to_markdown
-from comments.model import http_url, is_comment_id
+from comments.html_to_markdown import TooDeeplyNested, html_to_markdown
+from comments.model import DATE_RANGE_HELP, http_url, in_date_range, is_comment_id
 from comments.public_store import split_tags
 from harbour.errors import HarbourError
 
-WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/1\.\d+/$")
+WP_NAMESPACE = re.compile(r"https?://wordpress\.org/export/1\.[0-9]+/")
 META_ID = "harbour_id"
 META_MARKDOWN = "harbour_markdown"
 META_WARNINGS = "harbour_content_warnings"
@@ -70,7 +71,7 @@ def _split(tag: str) -> tuple[str, str]:
 def _wp_children(element: Element, name: str) -> Iterator[Element]:
     for child in element:
         namespace, local = _split(child.tag) if isinstance(child.tag, str) else ("", "")
-        if local == name and WP_NAMESPACE.match(namespace):
+        if local == name and WP_NAMESPACE.fullmatch(namespace):
             yield child
 
 
@@ -101,25 +102,54 @@ def _wp_date(local: str, gmt: str) -> tuple[datetime | None, str | None]:
     return None, None
 
 
-def site_key(base_url: str) -> str:
-    """A short, stable key for the exporting site, so two sites' comment 12 get different ids.
+def _host_and_path(url: str) -> tuple[str, str]:
+    """An address as (host, path): lower-case, without "www.", a trailing dot or slash.
 
-    Made from the host alone, lower-case and without "www.": the same site exported as
-    http://Example.org and as https://www.example.org/ gives the same ids.
+    The same site exported as http://Example.org and as https://www.example.org/ gives the
+    same pair. A text that is no address at all comes back whole, as the host.
     """
-    text = base_url.strip()
+    text = url.strip()
     try:
-        host = urlsplit(text if "://" in text else f"http://{text}").hostname
+        parts = urlsplit(text if "://" in text else f"http://{text}")
+        host = parts.hostname
     except ValueError:
-        host = None
-    if host:
-        host = host.rstrip(".")
-        text = host[4:] if host.startswith("www.") else host
+        return text, ""
+    if not host:
+        return text, ""
+    host = host.rstrip(".")
+    return (host[4:] if host.startswith("www.") else host), unquote(parts.path).rstrip("/").lower()
+
+
+def _key(text: str) -> str:
+    """Six hex digits of the text's SHA-256: short in an id, and two sites rarely share one."""
     return hashlib.sha256((text or "wordpress").encode("utf-8")).hexdigest()[:6]
 
 
-def _site_key(channel: Element) -> str:
-    return site_key(_wp_text(channel, "base_site_url") or (channel.findtext("link") or "").strip())
+def blog_key(blog_url: str, site_url: str) -> str:
+    """The key of the blog an export comes from, for its comments' ids (``wp-<key>-<number>``).
+
+    WordPress writes the address of the whole installation as ``base_site_url`` and the blog's
+    own as ``base_blog_url``. A single site gives both the same address; but every WordPress.com
+    blog shares ``https://wordpress.com/``, as every blog of a multisite network shares its
+    network's address. Keying ids by ``base_site_url`` gave two such blogs' comment 12 one id,
+    and the second blog's comments were taken for the first's.
+
+    So a blog of a network is keyed by its own host and path. A single site keeps the key
+    earlier versions gave it, its host alone, so the ids of comments it already imported stay
+    the same. (A network blog's earlier, shared ids cannot be kept: they were ambiguous. The
+    importer recognises those comments by their post, author, date and text instead.)
+    """
+    blog = _host_and_path(blog_url or site_url)
+    if not site_url or not blog_url or blog == _host_and_path(site_url):
+        return _key(blog[0])
+    host, path = blog
+    return _key(f"{host}{path}")
+
+
+def _blog_key(channel: Element) -> str:
+    link = (channel.findtext("link") or "").strip()
+    site = _wp_text(channel, "base_site_url") or link
+    return blog_key(_wp_text(channel, "base_blog_url"), site)
 
 
 def _post_slug(item: Element) -> str:
@@ -130,11 +160,27 @@ def _post_slug(item: Element) -> str:
     return slug
 
 
+@contextmanager
+def unreadable_export(path: Path) -> Iterator[None]:
+    """Turn the ways an export file can fail to open into one clear HarbourError."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise HarbourError(
+            f"{path}: no such file; give the path of a comments export (.json or .xml)"
+        ) from None
+    except IsADirectoryError:
+        raise HarbourError(
+            f"{path}: is a folder; give the path of the export file itself (.json or .xml)"
+        ) from None
+    except OSError as error:
+        raise HarbourError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
 def _parse(path: Path) -> Element:
     try:
-        return SafeET.parse(path).getroot()
-    except FileNotFoundError:
-        raise HarbourError(f"{path}: no such file; give the path of a WordPress export (.xml)") from None
+        with unreadable_export(path):
+            return SafeET.parse(path).getroot()
     except ParseError as error:
         line = error.position[0]
         raise HarbourError(
@@ -157,12 +203,12 @@ def read_wxr(path: str | Path) -> ExportRead:
         found = _split(root.tag)[1]
         raise HarbourError(f"{path}: not a WordPress export: expected <rss><channel>, found <{found}>")
     version = _wp_text(channel, "wxr_version")
-    if not re.fullmatch(r"1\.\d+", version):
+    if not re.fullmatch(r"1\.[0-9]+", version):
         raise HarbourError(
             f"{path}: no valid <wp:wxr_version> in the channel (found {version!r}), so this is not a "
             "WordPress export WordPress itself would import; export it again from Tools > Export"
         )
-    site = _site_key(channel)
+    site = _blog_key(channel)
     comments: list[IncomingComment] = []
     skipped: list[str] = []
     for item in channel.findall("item"):
@@ -201,14 +247,22 @@ def _item_comments(path: Path, item: Element, site: str, skipped: list[str]) -> 
         }
         comment_id = meta.get(META_ID, "").strip()
         if not is_comment_id(comment_id):
-            comment_id = f"wp-{site}-{wp_id}" if wp_id.isdigit() else ""
+            # ASCII digits only: str.isdigit() also takes "١٢", which no comment id may hold.
+            comment_id = f"wp-{site}-{wp_id}" if re.fullmatch(r"[0-9]{1,20}", wp_id) else ""
         if not comment_id:
             skipped.append(f"{where}: no numeric wp:comment_id, so it cannot be given a stable id")
             continue
         notes = [f"imported from {path.name} (WordPress comment {wp_id})"]
-        date, date_note = _wp_date(_wp_text(element, "comment_date"), _wp_text(element, "comment_date_gmt"))
+        local = _wp_text(element, "comment_date")
+        date, date_note = _wp_date(local, _wp_text(element, "comment_date_gmt"))
         if date is None:
             skipped.append(f"{where}: no readable wp:comment_date")
+            continue
+        if not in_date_range(date):
+            skipped.append(
+                f"{where}: wp:comment_date {local!r} is out of range: {DATE_RANGE_HELP}; "
+                "correct the comment's date in WordPress and export again"
+            )
             continue
         if date_note:
             notes.append(date_note)
@@ -221,7 +275,14 @@ def _item_comments(path: Path, item: Element, site: str, skipped: list[str]) -> 
             notes.append(f"author URL {url!r} dropped: not an http(s) address")
         content = next(_wp_children(element, "comment_content"), None)
         html = content.text or "" if content is not None else ""
-        body = meta[META_MARKDOWN] if META_MARKDOWN in meta else html_to_markdown(html)
+        try:
+            body = meta[META_MARKDOWN] if META_MARKDOWN in meta else html_to_markdown(html)
+        except TooDeeplyNested as error:
+            skipped.append(
+                f"{where}: wp:comment_content: {error}, which no comment needs; "
+                "simplify the comment in WordPress and export again, or leave it out"
+            )
+            continue
         incoming = IncomingComment(
             id=comment_id,
             post=slug,

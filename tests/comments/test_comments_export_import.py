@@ -21,9 +21,11 @@ from comment_helpers import comment_file, make_stores, write_comments
 from comments.arrival import receive_comment
 from comments.config import CommentStores
 from comments.export import PostInfo, export_comments, read_post_info
-from comments.importer import import_file, read_export, read_json_export
+from comments.html_to_markdown import TooDeeplyNested, html_to_markdown
+from comments.importer import OTHER_ID, SAME_ID, import_file, read_export, read_json_export
 from comments.moderation import approve_comments
 from comments.public_store import read_public_comments
+from comments.sanitise import render_comment_body
 from comments.threads import build_threads, thread_problems, walk
 from comments.triage import DEFAULT_LENGTH_LIMITS, TriageRules
 from comments.wxr_import import read_wxr
@@ -458,8 +460,17 @@ def test_imported_replies_follow_their_parents_whatever_the_file_order(tmp_path:
 # --- What an import does with what it finds -------------------------------------------------------
 
 
-def wxr(comments: list[dict[str, str]], *, site: str = "http://example.org", post: str = "hello") -> str:
-    """A small WordPress export of one post with the given comments (WordPress's own field names)."""
+def wxr(
+    comments: list[dict[str, str]],
+    *,
+    site: str = "http://example.org",
+    post: str = "hello",
+    blog: str | None = None,
+) -> str:
+    """A small WordPress export of one post with the given comments (WordPress's own field names).
+
+    ``blog`` adds a ``wp:base_blog_url`` (WordPress writes one; older test files here did not).
+    """
     def comment(c: dict[str, str]) -> str:
         fields = {"comment_approved": "1", "comment_type": "comment", "comment_parent": "0",
                   "comment_date": "2020-01-01 10:00:00", "comment_date_gmt": "2020-01-01 10:00:00", **c}
@@ -469,7 +480,8 @@ def wxr(comments: list[dict[str, str]], *, site: str = "http://example.org", pos
     return (
         '<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2</wp:wxr_version>'
         f"<wp:base_site_url>{escape(site)}</wp:base_site_url>"
-        f"<item><title>Hello</title><wp:post_name>{post}</wp:post_name><wp:post_type>post</wp:post_type>"
+        + (f"<wp:base_blog_url>{escape(blog)}</wp:base_blog_url>" if blog is not None else "")
+        + f"<item><title>Hello</title><wp:post_name>{post}</wp:post_name><wp:post_type>post</wp:post_type>"
         + "".join(comment(c) for c in comments)
         + "</item></channel></rss>"
     )
@@ -586,3 +598,265 @@ def test_importing_again_never_republishes_a_comment_that_was_taken_down(tmp_pat
     report = import_file(target, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
     assert not published.exists() and report.existing == ["aaa111"]
     assert "Needs attention:\n  - aaa111 is approved in its record but has no public file" in report.summary()
+
+
+# --- Whose comment is whose: the ids of imported comments ----------------------------------------
+
+
+def test_two_wordpress_com_blogs_with_the_same_comment_numbers_both_import(tmp_path: Path) -> None:
+    # Every WordPress.com blog's export says base_site_url https://wordpress.com/.
+    stores = make_stores(tmp_path)
+    blogs = {
+        "first.xml": ("https://first.wordpress.com", "From the first blog.", "Agreed."),
+        "second.xml": ("https://second.wordpress.com", "From the second blog.", "Same here."),
+    }
+    for name, (blog, words, reply) in blogs.items():
+        (tmp_path / name).write_text(wxr([
+            {"comment_id": "1", "comment_author": "Mina", "comment_content": words},
+            {"comment_id": "2", "comment_author": "Zoë", "comment_content": reply, "comment_parent": "1"},
+        ], site="https://wordpress.com/", blog=blog), encoding="utf-8")
+    first = import_file(stores, TriageRules(), tmp_path / "first.xml", post_slugs={"hello"})
+    second = import_file(stores, TriageRules(), tmp_path / "second.xml", post_slugs={"hello"})
+    assert first.statuses == second.statuses == {"approved": 2}
+    assert second.existing == [] and second.renamed == []
+    comments = {c.body: c for c in read_public_comments(stores.public_dir)}
+    assert set(comments) == {"From the first blog.", "Agreed.", "From the second blog.", "Same here."}
+    assert comments["Same here."].reply_to == comments["From the second blog."].id
+    assert comments["Agreed."].reply_to == comments["From the first blog."].id
+
+
+def test_a_blogs_ids_come_from_its_own_address_and_a_single_sites_stay_as_they_were(
+    tmp_path: Path,
+) -> None:
+    def id_of(site: str, blog: str) -> str:
+        (tmp_path / "w.xml").write_text(
+            wxr([{"comment_id": "7", "comment_content": "Hi"}], site=site, blog=blog), encoding="utf-8"
+        )
+        (comment,) = read_wxr(tmp_path / "w.xml").comments
+        return comment.id
+
+    # sha256 of the address keyed by, first six hex digits; a single site's is its host alone,
+    # as earlier versions made it, so comments they imported keep their ids.
+    assert id_of("https://www.example.org/", "https://www.example.org/") == "wp-bfabc3-7"  # example.org
+    assert id_of("http://example.org/blog", "https://example.org/blog/") == "wp-bfabc3-7"
+    assert id_of("https://wordpress.com/", "https://second.wordpress.com") == "wp-1204fb-7"
+    # A subdirectory network: each blog by its host and path.
+    assert id_of("https://example.org/", "https://example.org/two/") == "wp-68a805-7"  # example.org/two
+
+
+def test_a_blog_imported_under_its_networks_key_by_an_earlier_version_imports_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    # What an earlier version stored: ids keyed by wordpress.com, the same for every blog there.
+    stores = make_stores(tmp_path)
+    old = "wp-d515ac"  # sha256("wordpress.com")
+    date = datetime(2020, 1, 1, 10, tzinfo=timezone.utc)
+    receive_comment(stores, TriageRules(), post="hello", author="Mina", body="Lovely post.", date=date,
+                    comment_id=f"{old}-1", status="approved", source="import:old.xml")
+    receive_comment(stores, TriageRules(), post="hello", author="Zoë", body="Agreed.", date=date,
+                    comment_id=f"{old}-2", reply_to=f"{old}-1", status="approved", source="import:old.xml")
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Mina", "comment_content": "Lovely post."},
+        {"comment_id": "2", "comment_author": "Zoë", "comment_content": "Agreed.", "comment_parent": "1"},
+        {"comment_id": "3", "comment_author": "Sam", "comment_content": "New since then.",
+         "comment_parent": "1"},
+    ], site="https://wordpress.com/", blog="https://first.wordpress.com"), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert len(report.created) == 1 and report.duplicates == {OTHER_ID: 2}
+    assert (
+        "Skipped 2 as duplicates: the same post, author, date and text are already here:\n"
+        f"  - 2 {OTHER_ID}"
+    ) in report.summary()
+    (new,) = [c for c in read_public_comments(stores.public_dir) if c.author == "Sam"]
+    assert new.reply_to == f"{old}-1"  # the reply found its parent under the old id
+    assert len(read_public_comments(stores.public_dir)) == 3
+
+
+def test_a_different_comment_under_a_known_id_is_imported_under_a_new_id_not_dropped(
+    tmp_path: Path,
+) -> None:
+    stores = make_stores(tmp_path)
+    write_comments(stores.content_dir, {"p/aaa111": comment_file("Ana", "Here first.")})
+    items = [
+        {"id": "aaa111", "post": "p", "author": "Ben", "body": "Another comment.", "date": DATE},
+        {"id": "bbb222", "post": "p", "author": "Cy", "body": "To Ben.", "date": DATE, "reply_to": "aaa111"},
+    ]
+    export = {"format": "harbour-comments", "version": 1, "comments": items}
+    (tmp_path / "c.json").write_text(json.dumps(export), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    (renamed,) = report.renamed
+    assert re.fullmatch(
+        r"c\.json: comments\[0\]: aaa111 -> aaa111-[0-9a-f]{8} \(held for moderation\)", renamed
+    )
+    new_id = renamed.split(" -> ")[1].split()[0]
+    record = stores.private.read(new_id)
+    # Held: such a comment is often an edited copy of the one here, not to be shown beside it.
+    assert (record.status, record.comment.author) == ("pending", "Ben")
+    assert stores.private.read("bbb222").comment.reply_to == new_id
+    assert [c.author for c in read_public_comments(stores.public_dir)] == ["Ana"]
+    assert "Imported under a new id: the file's id is taken here by a different comment:" in report.summary()
+
+    again = import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert again.created == [] and again.renamed == []
+    assert again.duplicates == {OTHER_ID: 1, SAME_ID: 1}
+    assert len(stores.private.ids()) == 2
+
+
+@pytest.mark.shared_fixtures
+def test_a_later_export_of_the_same_blog_brings_its_edited_comments_beside_the_originals(
+    tmp_path: Path,
+) -> None:
+    # Two exports of wpthemetestdata.wordpress.com: 22 comment numbers in both, 12 of them edited
+    # in between (another author name, other words). Earlier, the edited ones were dropped as
+    # "already here".
+    stores = make_stores(tmp_path)
+    rules = TriageRules(length_limits={**DEFAULT_LENGTH_LIMITS, "body": 8000})
+    first = WORDPRESS / "theme-unit-test-data.xml"
+    import_file(stores, rules, first, post_slugs=every_post_in(first))
+    before = tree(stores.public_dir)
+    later = WORDPRESS / "a11y-unit-test-data.xml"
+    report = import_file(stores, rules, later, post_slugs=every_post_in(later))
+    assert report.duplicates == {SAME_ID: 10}
+    assert len(report.renamed) == 12 and report.statuses == {"approved": 2, "pending": 12}
+    assert all(line.endswith("(held for moderation)") for line in report.renamed)
+    public = tree(stores.public_dir)
+    assert {k: v for k, v in public.items() if k in before} == before  # nothing published was touched
+    assert import_file(stores, rules, later, post_slugs=every_post_in(later)).created == []
+
+
+# --- Hostile files: each ends in one clear line, never a traceback ---------------------------------
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    ({"id": "abc123\n"}, "c.json: comments[0]: id 'abc123\\n' is not a comment id"),
+    ({"post": "p\n"}, "c.json: comments[0]: post 'p\\n' is not a post slug"),
+    ({"post": "my post"}, "c.json: comments[0]: post 'my post' is not a post slug"),
+])
+def test_an_id_or_slug_with_a_newline_or_space_never_becomes_a_file_name(
+    fields: dict, expected: str, tmp_path: Path
+) -> None:
+    (tmp_path / "c.json").write_text(export_with(date=DATE, **fields), encoding="utf-8")
+    stores = make_stores(tmp_path / "site")
+    report = import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p", "p\n", "my post"})
+    assert report.created == [] and report.skipped[0].startswith(expected)
+    assert [p for p in (tmp_path / "site").rglob("*") if p.is_file()] == []
+
+
+def test_a_namespace_with_a_trailing_newline_is_not_wordpresss(tmp_path: Path) -> None:
+    fake = tmp_path / "fake.xml"
+    fake.write_text(
+        wxr([{"comment_id": "1", "comment_content": "smuggled"}]).replace(
+            'xmlns:wp="http://wordpress.org/export/1.2/"', 'xmlns:wp="http://wordpress.org/export/1.2/&#10;"'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(HarbourError, match="no valid <wp:wxr_version>"):
+        read_wxr(fake)
+
+
+def test_html_nested_thousands_deep_skips_that_comment_with_a_line_saying_why(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_author": "Deep", "comment_content": "<blockquote>" * 5000 + "down here"},
+        {"comment_id": "2", "comment_author": "Mina", "comment_content": "Lovely post."},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"approved": 1}
+    (skipped,) = report.skipped
+    assert skipped.startswith(
+        "w.xml, post 'hello', comment 1: wp:comment_content: the HTML nests elements more than 50 deep"
+    )
+    assert "simplify the comment in WordPress and export again" in skipped
+
+
+def test_html_up_to_the_nesting_limit_converts_and_renders() -> None:
+    body = html_to_markdown("<blockquote>" * 25 + "<ul><li>" * 12 + "deep")  # 49 elements
+    assert body.endswith("- - - - - - - - - - - - deep")
+    assert render_comment_body(body).count("<blockquote>") == 25
+    with pytest.raises(TooDeeplyNested, match="more than 50 deep"):
+        html_to_markdown("<b>" * 51 + "x")
+
+
+def test_a_body_nesting_lists_hundreds_deep_is_skipped_not_rendered(tmp_path: Path) -> None:
+    # 700 nested lists in 1,400 characters: Markdown's parser would exhaust Python's stack.
+    items = [
+        {"id": "abc123", "post": "p", "author": "A", "body": "- " * 700 + "x", "date": DATE},
+        {"id": "abd123", "post": "p", "author": "B", "body": "- a\n    - b\n\n> quoted", "date": DATE},
+    ]
+    (tmp_path / "c.json").write_text(
+        json.dumps({"format": "harbour-comments", "version": 1, "comments": items}), encoding="utf-8"
+    )
+    stores = make_stores(tmp_path)
+    report = import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert report.created == ["abd123"]
+    assert report.skipped == [
+        "c.json: comments[0]: body nests lists or quotes 700 levels deep (its line 1); at most 100 can be "
+        "shown: take out the extra '-', '*', '1.' or '>' at the start of that line"
+    ]
+
+
+def test_json_nested_thousands_deep_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text('{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+    stores = make_stores(tmp_path / "site")
+    with pytest.raises(HarbourError) as caught:
+        import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert caught.value.problems == [
+        f"{tmp_path / 'c.json'}: its JSON nests arrays or objects thousands of levels deep, which no "
+        "comments export does; give a file written by `invoke comments-export --format json`"
+    ]
+    assert not (tmp_path / "site" / "private").exists()
+
+
+@pytest.mark.parametrize("date", ["0001-01-01 00:00:00+01:00", "9999-12-31 23:59:59-01:00"])
+def test_a_json_date_at_the_edge_of_the_calendar_is_refused_naming_the_field(
+    date: str, tmp_path: Path
+) -> None:
+    (tmp_path / "c.json").write_text(export_with(date=date), encoding="utf-8")
+    stores = make_stores(tmp_path / "site")
+    with pytest.raises(HarbourError) as caught:
+        import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
+    assert caught.value.problems == [
+        f"c.json: comments[0].date: {date!r} is out of range: a comment's date must lie between the "
+        "years 1970 and 9998 (in UTC); check the year"
+    ]
+    assert not (tmp_path / "site" / "private").exists()
+
+
+@pytest.mark.parametrize(("local", "gmt"), [
+    ("0001-01-01 00:00:00", "0001-01-01 01:00:00"),
+    ("0001-01-01 00:00:00", "0000-00-00 00:00:00"),
+    ("9999-12-31 23:59:59", "9999-12-31 23:59:59"),
+])
+def test_a_wordpress_date_at_the_edge_of_the_calendar_skips_that_comment(
+    local: str, gmt: str, tmp_path: Path
+) -> None:
+    stores = make_stores(tmp_path)
+    (tmp_path / "w.xml").write_text(wxr([
+        {"comment_id": "1", "comment_content": "Edge.", "comment_date": local, "comment_date_gmt": gmt},
+        {"comment_id": "2", "comment_author": "Mina", "comment_content": "Lovely post."},
+    ]), encoding="utf-8")
+    report = import_file(stores, TriageRules(), tmp_path / "w.xml", post_slugs={"hello"})
+    assert report.statuses == {"approved": 1}
+    assert report.skipped == [
+        f"w.xml, post 'hello', comment 1: wp:comment_date {local!r} is out of range: a comment's date "
+        "must lie between the years 1970 and 9998 (in UTC); correct the comment's date in WordPress "
+        "and export again"
+    ]
+
+
+def test_a_folder_is_neither_imported_nor_exported_over(tmp_path: Path) -> None:
+    stores = make_stores(tmp_path / "site")
+    write_comments(stores.content_dir, {"p/aaa111": comment_file()})
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with pytest.raises(HarbourError) as caught:
+        import_file(stores, TriageRules(), folder, post_slugs={"p"})
+    assert caught.value.problems == [
+        f"{folder}: is a folder; give the path of the export file itself (.json or .xml)"
+    ]
+    with pytest.raises(HarbourError) as caught:
+        export_comments(stores, "json", folder)
+    assert caught.value.problems == [
+        f"--output {folder} is a folder; give the path of the file to write, e.g. {folder / 'comments.json'}"
+    ]
+    assert list(folder.iterdir()) == [] and not stores.private.root.exists()

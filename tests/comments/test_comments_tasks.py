@@ -141,6 +141,26 @@ def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, 
     assert data["comments"][0]["content_warnings"] == ["grief"]
 
 
+def test_a_folder_given_as_the_file_to_import_or_export_fails_in_one_line(
+    stores: CommentStores, tmp_path: Path
+) -> None:
+    comment_id = receive(stores, "hello")
+    invoke("comments-approve", "--id", comment_id, *on(stores))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    imported = invoke("comments-import", "--file", str(folder), *on(stores))
+    assert_clean_failure(
+        imported, f"comments-import: {folder}: is a folder; give the path of the export file itself"
+    )
+    exported = invoke("comments-export", "--output", str(folder), *on(stores))
+    assert_clean_failure(
+        exported,
+        f"comments-export: --output {folder} is a folder; give the path of the file to write, "
+        f"e.g. {folder / 'comments.json'}",
+    )
+    assert list(folder.iterdir()) == [] and stores.private.ids() == [comment_id]
+
+
 @pytest.mark.shared_fixtures
 def test_importing_a_real_wordpress_export_and_a_broken_one(stores: CommentStores) -> None:
     fixtures = ROOT.parent / "shared" / "fixtures"
