@@ -19,9 +19,12 @@ FEED_MAX_ITEMS = 20
 
 DELETE_OUTPUT_DIRECTORY = True
 
-# Drafts stay on your machine: the published site never carries them.
-DRAFT_SAVE_AS = ""
-DRAFT_URL = ""
+# Drafts stay on your machine: the published site never carries them, nor their translations,
+# nor draft pages.
+DRAFT_SAVE_AS = DRAFT_URL = ""
+DRAFT_LANG_SAVE_AS = DRAFT_LANG_URL = ""
+DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = ""
+DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_URL = ""
 
 # --- Publishing targets (invoke publish / invoke gh-pages) -------------------------------
 # rsync destination, "host:/path/to/site/" (add "user" and "@" before the host if needed).

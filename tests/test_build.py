@@ -166,3 +166,23 @@ def test_div_end_skips_nested_divs() -> None:
     assert html[:div_end(html, 0)] == '<div a><div b></div><p>x</p></div>'
     with pytest.raises(ValueError):
         div_end("<div><div></div>", 0)
+
+
+def test_no_draft_of_any_kind_reaches_the_published_site(tmp_path: Path) -> None:
+    from conftest import PUBLISH_SETTINGS, build_into, write_site
+
+    marker = "unpublishedwordsmarker"
+    content = write_site(tmp_path, {
+        "x.md": "Title: X\nDate: 2024-01-01\nSlug: x\n\nPublished words.\n",
+        "x-fr.md": f"Title: X fr\nDate: 2024-01-01\nSlug: x\nLang: fr\nStatus: draft\n\n{marker} (a draft translation)\n",
+        "y.md": f"Title: Y\nDate: 2024-01-02\nStatus: draft\n\n{marker} (a draft post)\n",
+    })
+    (content / "pages" / "p.md").write_text(f"Title: P\nStatus: draft\n\n{marker} (a draft page)\n", encoding="utf-8")
+    (content / "pages" / "p-fr.md").write_text(
+        f"Title: P fr\nSlug: p\nLang: fr\nStatus: draft\n\n{marker} (a draft page's translation)\n", encoding="utf-8"
+    )
+    output = build_into(tmp_path / "output", PUBLISH_SETTINGS, PATH=str(content))
+    assert (output / "posts/2024/01/x/index.html").is_file()
+    carrying = [str(p.relative_to(output)) for p in output.rglob("*") if p.is_file() and marker in p.read_bytes().decode(
+        "utf-8", "replace")]
+    assert carrying == []
