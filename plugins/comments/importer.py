@@ -227,7 +227,7 @@ def read_export(path: str | Path) -> ExportRead:
     with unreadable_export(path):
         with path.open("rb") as file:
             start = file.read(512).lstrip(b"\xef\xbb\xbf \t\r\n")
-    if start.startswith(b"{"):
+    if start.startswith((b"{", b"[")):  # a list is JSON too, though not an export: say which
         return read_json_export(path)
     if start.startswith(b"<"):
         return read_wxr(path)

@@ -795,8 +795,9 @@ def test_a_body_nesting_lists_hundreds_deep_is_skipped_not_rendered(tmp_path: Pa
     ]
 
 
-def test_json_nested_thousands_deep_is_refused_in_one_line(tmp_path: Path) -> None:
-    (tmp_path / "c.json").write_text('{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
+@pytest.mark.parametrize("nested", ['{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}", "[" * 100_000])
+def test_json_nested_thousands_deep_is_refused_in_one_line(nested: str, tmp_path: Path) -> None:
+    (tmp_path / "c.json").write_text(nested, encoding="utf-8")
     stores = make_stores(tmp_path / "site")
     with pytest.raises(HarbourError) as caught:
         import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
