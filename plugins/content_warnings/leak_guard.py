@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,10 @@ from content_warnings.html5 import GATE_BODY, is_gate_body, parse_document, pars
 
 RUN = 8  # words: long enough that ordinary phrases ("I didn't know what to do") are not flagged
 WORD = re.compile(r"\w+")
-ATTRIBUTES = ("title", "alt", "aria-label", "content", "placeholder", "value", "href", "src", "srcset")
+# Attributes whose words a reader meets (shown, spoken or previewed); addresses are compared whole.
+ATTRIBUTES = ("title", "alt", "aria-label", "content", "placeholder", "value")
+TEXT_ATTRIBUTES = ", ".join(f"[{name}]" for name in ATTRIBUTES)
 ADDRESSES = ("href", "src")
-TEXT_ATTRIBUTES = "[title], [alt], [aria-label], [content], [placeholder], [value], [href], [src], [srcset]"
 PAGES = (".html", ".htm")
 FEEDS = (".xml", ".atom", ".rss")
 DATA = (".json",)
@@ -53,17 +54,23 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
-def runs(tokens: list[str], length: int = RUN) -> set[tuple[str, ...]]:
-    """Every run of ``length`` consecutive words (made in C by zip: the guard reads every page)."""
-    return set(zip(*(tokens[start:] for start in range(length))))
+def runs(tokens: list[str], length: int = RUN) -> Iterator[tuple[str, ...]]:
+    """Every run of ``length`` consecutive words, made in C by zip: the guard reads every page."""
+    return zip(*(tokens[start:] for start in range(length)))
+
+
+def known(tokens: list[str], warned: Mapping[tuple[str, ...], object]) -> set[tuple[str, ...]]:
+    """The runs of ``tokens`` that are warned text (filtered in C too)."""
+    return set(filter(warned.__contains__, runs(tokens)))
 
 
 def _html_text(tree: Any) -> str:
-    """The text a reader can meet in a parsed tree: its text and the attributes that show or speak."""
-    parts = [tree.text(separator=" ") if hasattr(tree, "text") else ""]
+    """The text a reader can meet in a parsed tree, its text and the attributes that show or speak,
+    one text node or attribute a line."""
+    parts = [tree.text(separator="\n") if hasattr(tree, "text") else ""]
     for node in tree.css(TEXT_ATTRIBUTES):
         parts += [value for name, value in node.attributes.items() if name in ATTRIBUTES and value]
-    return " ".join(parts)
+    return "\n".join(parts)
 
 
 def _addresses(tree: Any) -> set[str]:
@@ -87,6 +94,19 @@ class LeakGuard:
         self._warned: dict[tuple[str, ...], set[Gate]] = {}
         self._warned_addresses: dict[str, set[Gate]] = {}
         self._shown: list[str] = []  # HTML or text the writer shows openly, subtracted at check time
+        self._line_words: dict[str, list[str]] = {}  # the chrome of every page is the same few lines
+
+    def _words(self, text: str) -> list[str]:
+        """``words(text)``, a line at a time, remembering lines met before (a word never spans lines)."""
+        if len(self._line_words) > 100_000:
+            self._line_words.clear()
+        out: list[str] = []
+        for line in text.split("\n"):
+            found = self._line_words.get(line)
+            if found is None:
+                found = self._line_words[line] = words(line)
+            out += found
+        return out
 
     def hidden(self, html: str, gate: Gate) -> None:
         """``html`` is what ``gate`` hides."""
@@ -102,18 +122,21 @@ class LeakGuard:
             self._shown.append(html)
 
     def _settle(self) -> None:
-        """Words the writer also shows openly are theirs to show: they are not a leak anywhere."""
+        """Words the writer also shows openly are theirs to show: they are not a leak anywhere.
+
+        Done only once some page holds warned words: on a site without leaks (the usual case)
+        nothing of what is shown needs reading at all.
+        """
         for html in self._shown:
             tree = parse_fragment(html)
-            for run in runs(words(_html_text(tree))) & self._warned.keys():
+            for run in known(words(_html_text(tree)), self._warned):
                 del self._warned[run]
             for address in _addresses(tree):
                 self._warned_addresses.pop(address, None)
         self._shown.clear()
 
-    def check(self, output: Path, sources_of_pages: dict[str, str] | None = None) -> list[str]:
+    def check(self, output: Path) -> list[str]:
         """Every leak in the site written to ``output``, one sentence each (none: the promise holds)."""
-        self._settle()
         if not self._warned and not self._warned_addresses:
             return []
         problems = []
@@ -133,6 +156,10 @@ class LeakGuard:
                 problems.append(f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text")
         return problems
 
+    def _addresses_in(self, tree: Any) -> set[str]:
+        # Links are on every page (navigation, tags): read them only when some warning holds one.
+        return _addresses(tree) if self._warned_addresses else set()
+
     def _check_page(self, html: bytes, page: str) -> list[str]:
         tree = parse_document(html)
         leaks: list[str] = []
@@ -142,12 +169,17 @@ class LeakGuard:
         chains = {body.mem_id: self._enclosing_gates(body) for body in bodies}
         for body in reversed(bodies):
             allowed = chains[body.mem_id]
-            leaks += self._leaks(_html_text(body), _addresses(body), page, allowed, where="inside another gate")
+            leaks += self._leaks(_html_text(body), self._addresses_in(body), page, allowed, where="inside another gate")
             body.decompose()
         root = tree.root
         if root is not None:
-            leaks += self._leaks(_html_text(root), _addresses(root), page, set(), where="outside any gate")
+            leaks += self._leaks(_html_text(root), self._addresses_in(root), page, set(), where="outside any gate")
         return leaks
+
+    @staticmethod
+    def _allowed(gates: set[Gate], page: str, enclosing: set[str]) -> bool:
+        """Whether text of ``gates`` may stand inside the gates ``enclosing`` it, on ``page``."""
+        return any(g.gate_id in enclosing and (g.page is None or g.page == page) for g in gates)
 
     @staticmethod
     def _enclosing_gates(body: Any) -> set[str]:
@@ -162,13 +194,22 @@ class LeakGuard:
 
     def _check_open_text(self, text: str, page: str) -> list[str]:
         tree = parse_fragment(text)
-        return self._leaks(_html_text(tree), _addresses(tree), page, set(), where="in this file")
+        return self._leaks(_html_text(tree), self._addresses_in(tree), page, set(), where="in this file")
 
     def _leaks(self, text: str, addresses: set[str], page: str, allowed: set[str], *, where: str) -> list[str]:
         found = []
-        tokens = words(text)
-        hits = runs(tokens) & self._warned.keys()
-        leaked = {run for run in hits if not any(_allows(g, page, allowed) for g in self._warned[run])}
+        tokens = self._words(text)
+
+        def leaking() -> tuple[set[tuple[str, ...]], list[str]]:
+            runs_out = {r for r in known(tokens, self._warned) if not self._allowed(self._warned[r], page, allowed)}
+            addresses_out = sorted(a for a in addresses & self._warned_addresses.keys()
+                                   if not self._allowed(self._warned_addresses[a], page, allowed))
+            return runs_out, addresses_out
+
+        leaked, leaked_addresses = leaking()
+        if (leaked or leaked_addresses) and self._shown:
+            self._settle()
+            leaked, leaked_addresses = leaking()
         reported: set[Gate] = set()
         for start, end in _stretches(tokens, leaked):
             gate = min(self._warned[tuple(tokens[start:start + RUN])], key=lambda g: (g.source, g.gate_id))
@@ -177,14 +218,12 @@ class LeakGuard:
                 shown = " ".join(tokens[start:min(end, start + 2 * RUN)]) + ("…" if end > start + 2 * RUN else "")
                 found.append(f"{page}: warned text from {gate.source} ({gate.gate_id}) shows {where}: "
                              f'"{shown}"; {FIX}')
-        for address in sorted(addresses):
-            gates = self._warned_addresses.get(address)
-            if gates and not any(_allows(g, page, allowed) for g in gates):
-                gate = min(gates, key=lambda g: (g.source, g.gate_id))
-                found.append(
-                    f"{page}: the address {address} written inside a warning in {gate.source} "
-                    f"({gate.gate_id}) shows {where}; {FIX}"
-                )
+        for address in leaked_addresses:
+            gate = min(self._warned_addresses[address], key=lambda g: (g.source, g.gate_id))
+            found.append(
+                f"{page}: the address {address} written inside a warning in {gate.source} "
+                f"({gate.gate_id}) shows {where}; {FIX}"
+            )
         return found
 
 
@@ -202,8 +241,6 @@ def _stretches(tokens: list[str], leaked: set[tuple[str, ...]]) -> list[tuple[in
     return stretches
 
 
-def _allows(gate: Gate, page: str, enclosing: set[str]) -> bool:
-    return gate.gate_id in enclosing and (gate.page is None or gate.page == page)
 
 
 def _feed_text(path: Path) -> str:
