@@ -24,8 +24,10 @@ from comments.model import PublicComment
 from comments.public_store import read_public_comments
 from comments.sanitise import render_comment_body
 from comments.wxr_import import META_ID, META_MARKDOWN, META_WARNINGS
-from harbour.errors import HarbourError
+from harbour.errors import HarbourError, where
 from harbour.files import atomic_write_text, is_inside
+from harbour.metadata_dates import EXPECTED as EXPECTED_DATE_FORM
+from harbour.metadata_dates import has_usable_offset
 
 FORMATS = ("json", "wxr")
 WXR_NAMESPACES = {
@@ -35,6 +37,8 @@ WXR_NAMESPACES = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "wp": "http://wordpress.org/export/1.2/",
 }
+# WordPress's own "no GMT date": its importer then works the GMT date out from the local one.
+WP_NO_DATE = "0000-00-00 00:00:00"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class PostInfo:
     title: str
     date: datetime | None = None
     url: str | None = None
+    # Why the post's Date cannot be exported (naming its file and line); ``date`` is then None.
+    date_problem: str | None = None
 
 
 def _sorted(comments: Iterable[PublicComment]) -> list[PublicComment]:
@@ -72,8 +78,40 @@ def _element(name: str, text: str | int | None = "", *, indent: int = 0, attrs: 
     return f"{' ' * indent}<{name}{attrs}>{escape(str(text if text is not None else ''))}</{name}>"
 
 
+def _in_utc(date: datetime) -> datetime | None:
+    """``date`` in UTC, or None when that falls outside the years 1-9999.
+
+    Pelican builds a post dated ``9999-12-31 23:59:59-01:00`` or ``0001-01-01 00:00:00+01:00``,
+    whose moment in UTC Python cannot hold.
+    """
+    try:
+        return date.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
+def _wp_form(date: datetime) -> str:
+    # Not strftime: on Linux it writes the year 1 as '1', where WordPress reads YYYY.
+    return date.replace(tzinfo=None, microsecond=0).isoformat(sep=" ")
+
+
 def _wp_date(date: datetime) -> tuple[str, str]:
-    return date.strftime("%Y-%m-%d %H:%M:%S"), date.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    """WordPress's local and GMT forms of ``date``, ``YYYY-MM-DD HH:MM:SS``."""
+    utc = _in_utc(date)
+    return _wp_form(date), (_wp_form(utc) if utc is not None else WP_NO_DATE)
+
+
+def _rss_date(date: datetime) -> str:
+    """An RFC 822 date in UTC, clamped to the edge of the calendar when UTC falls outside it.
+
+    The clamp moves the date by less than a day, and only in the item's pubDate, which WordPress
+    does not read: it dates a post by wp:post_date.
+    """
+    utc = _in_utc(date)
+    if utc is None:
+        edge = datetime.min if date.year == datetime.min.year else datetime.max
+        utc = edge.replace(microsecond=0, tzinfo=timezone.utc)
+    return format_datetime(utc)
 
 
 def _wordpress_html(comment: PublicComment) -> str:
@@ -122,6 +160,9 @@ def comments_wxr(
     by_post: dict[str, list[PublicComment]] = {}
     for comment in _sorted(comments):
         by_post.setdefault(comment.post, []).append(comment)
+    date_problems = [posts[slug].date_problem for slug in sorted(by_post) if slug in posts]
+    if any(date_problems):
+        raise HarbourError([problem for problem in date_problems if problem])
     numbers = {c.id: n for n, c in enumerate(_sorted(comments), start=1)}
     namespaces = "".join(f"\n  xmlns:{p}={quoteattr(u)}" for p, u in WXR_NAMESPACES.items())
     out = [
@@ -147,7 +188,7 @@ def comments_wxr(
             "  <item>",
             _element("title", post.title, indent=4),
             _element("link", post.url or "", indent=4),
-            _element("pubDate", format_datetime(date.astimezone(timezone.utc)), indent=4),
+            _element("pubDate", _rss_date(date), indent=4),
             _element("guid", f"harbour-post:{slug}", indent=4, attrs=' isPermaLink="false"'),
             _element("description", "", indent=4),
             _element("content:encoded", "", indent=4),
@@ -175,6 +216,41 @@ def comments_wxr(
 _HEADER = re.compile(r"([A-Za-z][\w-]*):\s*(.*)")
 
 
+def _read_header(path: Path) -> dict[str, tuple[int, str]]:
+    """A Markdown post's metadata: lower-cased key -> (line number, value)."""
+    header: dict[str, tuple[int, str]] = {}
+    # Split on "\n" only, as Python-Markdown does: splitlines() would also end a line at
+    # U+2028, U+0085 or \x1c inside a title, and lose the Slug and Date after it.
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        match = _HEADER.fullmatch(line)
+        if not match:
+            break
+        header[match.group(1).lower()] = (number, match.group(2).strip())
+    return header
+
+
+def _post_date(
+    written: str, *, timezone_name: str, place: str
+) -> tuple[datetime | None, str | None]:
+    """A post's Date as Pelican reads it, or why it cannot be exported (``place`` is file:line)."""
+    from zoneinfo import ZoneInfo
+
+    from pelican.utils import get_date
+
+    if not written:
+        return None, None
+    try:
+        date = get_date(written)
+    except (ValueError, OverflowError):
+        return None, None  # unreadable: the export dates the post by its first comment instead
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=ZoneInfo(timezone_name))
+    if not has_usable_offset(date):
+        # Python can neither convert nor print such a date; the build refuses the post the same way.
+        return None, f"{place}: Date {written!r} has a UTC offset of a day or more; {EXPECTED_DATE_FORM}"
+    return date, None
+
+
 def read_post_info(
     content_dir: Path,
     article_paths: Sequence[str],
@@ -184,38 +260,24 @@ def read_post_info(
     article_url: str = "",
 ) -> dict[str, PostInfo]:
     """Title, date and address of each Markdown post, read from its metadata header."""
-    from zoneinfo import ZoneInfo
-
-    from pelican.utils import get_date
-
     from harbour.new_post import post_slug
 
     posts = {}
     for folder in article_paths:
         for path in sorted((Path(content_dir) / folder).rglob("*.md")):
-            header: dict[str, str] = {}
-            for line in path.read_text(encoding="utf-8").splitlines():
-                match = _HEADER.fullmatch(line)
-                if not match:
-                    break
-                header[match.group(1).lower()] = match.group(2).strip()
-            title = header.get("title") or path.stem
-            slug = header.get("slug") or post_slug(title)
-            date = None
-            if header.get("date"):
-                try:
-                    date = get_date(header["date"])
-                except (ValueError, OverflowError):
-                    date = None
-                if date is not None and date.tzinfo is None:
-                    date = date.replace(tzinfo=ZoneInfo(timezone_name))
+            header = _read_header(path)
+            title = header.get("title", (0, ""))[1] or path.stem
+            slug = header.get("slug", (0, ""))[1] or post_slug(title)
+            date_line, written = header.get("date", (0, ""))
+            place = where(path, date_line, root=Path(content_dir).parent)
+            date, date_problem = _post_date(written, timezone_name=timezone_name, place=place)
             url = None
             if article_url and date is not None:
                 try:
                     url = f"{site_url}/{article_url.format(slug=slug, date=date)}"
                 except (KeyError, IndexError, ValueError):
                     url = None
-            posts[slug] = PostInfo(slug=slug, title=title, date=date, url=url)
+            posts[slug] = PostInfo(slug=slug, title=title, date=date, url=url, date_problem=date_problem)
     return posts
 
 

@@ -209,6 +209,42 @@ def test_post_info_reads_titles_dates_and_addresses() -> None:
     assert posts["starting-here"].url.startswith("https://x.example/posts/20")
 
 
+@pytest.mark.parametrize(
+    ("timezone_name", "local", "gmt"),
+    [
+        # Tokyo's local mean time was 9:18:59 ahead of UTC, which puts UTC before the year 1.
+        ("Asia/Tokyo", "0001-01-01 00:00:00", "0000-00-00 00:00:00"),
+        # London's was 0:01:15 behind: a GMT date exists, and WordPress reads four-digit years.
+        ("Europe/London", "0001-01-01 00:00:00", "0001-01-01 00:01:15"),
+    ],
+)
+def test_a_post_dated_without_offset_on_the_first_day_of_the_calendar_exports_in_the_sites_timezone(
+    tmp_path: Path, timezone_name: str, local: str, gmt: str
+) -> None:
+    stores = make_stores(tmp_path)
+    (stores.content_dir / "posts").mkdir()
+    post = stores.content_dir / "posts" / "first.md"
+    post.write_text("Title: First\nDate: 0001-01-01\n\nx\n", encoding="utf-8")
+    write_comments(stores.content_dir, {"first/aaa111": comment_file()})
+    posts = read_post_info(stores.content_dir, ["posts"], timezone_name=timezone_name)
+    assert export_comments(stores, "wxr", tmp_path / "c.xml", posts=posts) == 1
+    (item,) = SafeET.parse(tmp_path / "c.xml").getroot().find("channel").findall("item")
+    assert (item.findtext(f"{WP}post_date"), item.findtext(f"{WP}post_date_gmt")) == (local, gmt)
+
+
+def test_post_info_reads_a_header_line_by_line_as_pelican_does(tmp_path: Path) -> None:
+    # splitlines() would end the Title line at each of these, and lose the Slug and Date after it.
+    title = "Before\u2028after\u2029\u0085\x1c\x1d\x1e\x0b\x0cend"
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "odd.md").write_text(
+        f"Title: {title}\nDate: 2024-04-01 10:00+01:00\nSlug: odd-one\n\nx\n", encoding="utf-8"
+    )
+    posts = read_post_info(tmp_path / "content", ["posts"], timezone_name="Europe/London")
+    assert list(posts) == ["odd-one"]
+    assert posts["odd-one"].title == title
+    assert posts["odd-one"].date == datetime.fromisoformat("2024-04-01 10:00+01:00")
+
+
 # --- Real WordPress exports -------------------------------------------------------------------
 
 

@@ -7,13 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import defusedxml.ElementTree as SafeET
 import pytest
 
-from comment_helpers import make_stores, post_text
+from comment_helpers import comment_file, make_stores, post_text, write_comments
 from comments.arrival import receive_comment
 from comments.config import CommentStores
+from comments.importer import import_file
+from comments.public_store import read_public_comments
 from comments.triage import TriageRules
 from conftest import ROOT
+
+WP = "{http://wordpress.org/export/1.2/}"
 
 COMMENT_TASKS = [
     "comments-queue",
@@ -203,3 +208,67 @@ def test_queue_and_show_say_when_the_stores_disagree(stores: CommentStores) -> N
     assert f"{comment_id} is pending in its record, but its public file" in queue.stdout
     shown = invoke("comments-show", "--id", comment_id, *on(stores))
     assert shown.stdout.startswith(f"Needs attention: {comment_id} is pending in its record")
+
+
+NO_GMT = "0000-00-00 00:00:00"  # WordPress's own "no GMT date": its importer works it out from the local one
+
+
+def _site_with_a_post_dated(stores: CommentStores, date: str) -> Path:
+    """The post 'edge' (its Date on line 2) with one approved comment."""
+    (stores.content_dir / "posts").mkdir()
+    post = stores.content_dir / "posts" / "edge.md"
+    post.write_text(post_text("Edge", "edge", date), encoding="utf-8")
+    write_comments(stores.content_dir, {"edge/3f9c2a7b1d4e": comment_file(body="Still here at the edge.")})
+    return post
+
+
+@pytest.mark.parametrize(
+    ("date", "local", "gmt", "pub_date"),
+    [
+        # UTC is past 9999 or before the year 1: WordPress's "no GMT date", pubDate at the calendar's edge.
+        ("9999-12-31 23:59:59-01:00", "9999-12-31 23:59:59", NO_GMT, "Fri, 31 Dec 9999 23:59:59 +0000"),
+        ("0001-01-01 00:00:00+01:00", "0001-01-01 00:00:00", NO_GMT, "Mon, 01 Jan 0001 00:00:00 +0000"),
+        ("2024-04-01 10:00+01:00", "2024-04-01 10:00:00",
+         "2024-04-01 09:00:00", "Mon, 01 Apr 2024 09:00:00 +0000"),
+    ],
+)
+def test_a_post_dated_at_the_edge_of_the_calendar_exports_to_wxr_and_imports_back(
+    stores: CommentStores, tmp_path: Path, date: str, local: str, gmt: str, pub_date: str
+) -> None:
+    _site_with_a_post_dated(stores, date)
+    exported = tmp_path / "export.xml"
+    result = invoke("comments-export", "--format", "wxr", "--output", str(exported), *on(stores))
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    (item,) = SafeET.parse(exported).getroot().find("channel").findall("item")
+    assert [item.findtext(f"{WP}{name}") for name in ("post_name", "post_date", "post_date_gmt")] == [
+        "edge", local, gmt,
+    ]
+    assert item.findtext("pubDate") == pub_date
+    target = make_stores(tmp_path / "target")
+    report = import_file(target, TriageRules(), exported, post_slugs={"edge"})
+    assert report.statuses == {"approved": 1}
+    assert read_public_comments(target.public_dir)[0].body == "Still here at the edge."
+
+
+def test_a_post_date_offset_by_a_day_or_more_stops_the_export_naming_the_file_and_line(
+    stores: CommentStores, tmp_path: Path
+) -> None:
+    _site_with_a_post_dated(stores, "2024-04-02 22:30-25:00")
+    exported = tmp_path / "exports" / "export.xml"
+    exported.parent.mkdir()
+    exported.write_text("the previous export\n", encoding="utf-8")
+    result = invoke("comments-export", "--format", "wxr", "--output", str(exported), *on(stores))
+    assert_clean_failure(
+        result,
+        "comments-export: content/posts/edge.md:2: Date '2024-04-02 22:30-25:00' has a UTC offset of a day "
+        "or more; write it as YYYY-MM-DD HH:MM, with a UTC offset from -23:59 to +23:59 if any "
+        "(e.g. 2024-04-02 22:30 or 2024-04-02 22:30+01:00)\n",
+    )
+    assert len(result.stderr.splitlines()) == 1
+    # The previous export is untouched and no temporary file is left beside it.
+    assert [p.name for p in exported.parent.iterdir()] == ["export.xml"]
+    assert exported.read_text(encoding="utf-8") == "the previous export\n"
+    # JSON exports do not carry post dates: they are not held up by one.
+    backup = tmp_path / "exports" / "backup.json"
+    assert invoke("comments-export", "--output", str(backup), *on(stores)).returncode == 0
+    assert json.loads(backup.read_text(encoding="utf-8"))["comments"][0]["post"] == "edge"
