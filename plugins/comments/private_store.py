@@ -22,6 +22,22 @@ from comments.model import PrivateRecord, is_comment_id
 from harbour.errors import HarbourError, did_you_mean
 from harbour.files import atomic_write_text
 
+# What splitlines(), editors and JavaScript also take for line breaks, though JSON leaves them raw
+# inside strings (it escapes only U+0000-U+001F). A name or reason holding one must not split its line.
+_RAW_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _json_line(entry: dict[str, Any]) -> str:
+    """One JSON line, with no character any reader could take for the end of a line.
+
+    Other text stays as written (not ``ensure_ascii``), so that a person reading the log sees
+    names in their own script.
+    """
+    line = json.dumps(entry, ensure_ascii=False)
+    for raw, escaped in _RAW_LINE_BREAKS.items():
+        line = line.replace(raw, escaped)  # only ever inside a string, where the escape means the same
+    return line + "\n"
+
 
 class PrivateStore:
     """One private store folder. Changes must happen inside :meth:`locked`."""
@@ -114,7 +130,7 @@ class PrivateStore:
         read, while a rename leaves the old log or the new one. The store lock makes the
         read-then-write safe.
         """
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        line = _json_line(entry)
         try:
             old = self.audit_path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -129,7 +145,9 @@ class PrivateStore:
         except FileNotFoundError:
             return []
         entries = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Split on "\n" only, the one line break _json_line writes: logs written before it escaped
+        # U+2028 and its kind hold them raw inside strings, and splitlines() would cut there.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:

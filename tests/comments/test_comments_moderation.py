@@ -149,6 +149,39 @@ def test_rejecting_needs_a_reason_and_keeps_the_comment(stores: CommentStores) -
     assert stores.private.audit_entries()[-1]["reason"] == "personal details"
 
 
+# Every character str.splitlines() ends a line at that JSON writes raw or escapes.
+LINE_SEPARATORS = "\u2028\u2029\u0085\x1c\x1d\x1e\x0b\x0c\r"
+
+
+def test_an_audit_field_holding_a_line_separator_reads_back_whole(stores: CommentStores) -> None:
+    comment_id = receive(stores)
+    moderator = f"Zoë{LINE_SEPARATORS}Admin"  # the moderator's name comes from the login, unchecked
+    reject_comments(stores, [comment_id], "personal details", moderator=moderator)
+    assert [(e["action"], e["by"]) for e in stores.private.audit_entries()] == [
+        ("receive", "tester"), ("reject", moderator),
+    ]
+    log = stores.private.audit_path.read_text(encoding="utf-8")
+    # One line per step for any reader (splitlines, editors), names still in their own script.
+    assert len(log.splitlines()) == 2 and "Zoë" in log
+
+
+def test_an_audit_log_written_with_raw_line_separators_reads_and_takes_new_lines(tmp_path: Path) -> None:
+    store = PrivateStore(tmp_path / "private")
+    old = [
+        {"action": "receive", "id": "aaa111", "by": f"Sam{LINE_SEPARATORS}"},
+        {"action": "reject", "id": "aaa111", "reason": f"a{LINE_SEPARATORS}b"},
+    ]
+    store.root.mkdir()
+    # How every earlier version wrote the log: JSON leaves U+2028, U+2029 and U+0085 raw.
+    old_log = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in old)
+    store.audit_path.write_text(old_log, encoding="utf-8")
+    assert "\u2028" in store.audit_path.read_text(encoding="utf-8")
+    new = {"action": "approve", "id": "aaa111", "by": "Mina\u2028"}
+    with store.locked():
+        store.append_audit(new)
+    assert store.audit_entries() == [*old, new]
+
+
 def test_spam_is_kept_and_can_be_approved_later(stores: CommentStores) -> None:
     comment_id = receive(stores)
     assert mark_spam(stores, [comment_id])[0].result == DONE
