@@ -20,6 +20,7 @@ import textwrap
 from pathlib import Path
 
 import markdown
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typogrify.filters import typogrify
@@ -130,7 +131,17 @@ def shown_words(html: str) -> str:
 @given(posts())
 def test_nothing_written_inside_a_passage_reaches_outside_it(post: str) -> None:
     SOURCE.write_text(post, encoding="utf-8")
-    html = typogrify(markdown.Markdown(extensions=EXTENSIONS, output_format="html5").convert(post))
+    try:
+        html = typogrify(markdown.Markdown(extensions=EXTENSIONS, output_format="html5").convert(post))
+    except Exception:
+        # Python-Markdown 3.11 itself fails on some nestings of footnote definitions ("OrderedDict
+        # mutated during iteration"); the build reports that as the post it could not read. Only a
+        # failure that our extension causes belongs to this property.
+        plain = [e for e in EXTENSIONS if e != "content_warnings.markdown_ext"]
+        with pytest.raises(Exception):
+            markdown.Markdown(extensions=plain, output_format="html5").convert(post)
+        event("Python-Markdown itself fails")
+        return
     result = gate_content(html, vocabulary=VOCABULARY, source_path=str(SOURCE), shown_path="x.md", warnings=None)
     if result.problems:
         event("refused: " + result.problems[0].split(": ", 1)[-1][:48])

@@ -181,7 +181,7 @@ def test_chromium_runs_no_payload(hostile_site: HostileSite, browser: Any) -> No
 def test_long_unbroken_names_and_words_never_scroll_a_320px_screen_sideways(
     tmp_path: Path, browser: Any
 ) -> None:
-    name = "Ananunbrokennamethatgoesonandonwithoutanyspace" * 2
+    name = ("Ananunbrokennamethatgoesonandonwithoutanyspace" * 2)[:80]  # the longest name allowed
     comments = {
         "first-post/aaa111": comment_file(name, "Hello", url="https://example.org/"),
         "first-post/bbb222": comment_file("B", "Reply", reply_to="aaa111", date="2024-04-03 10:00:00+01:00"),
