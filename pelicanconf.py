@@ -142,7 +142,7 @@ COMMENTS = {
     "max_links_before_flag": 2,
     # "crisis_phrases" (first-person crisis language) flags a comment as a possible crisis and
     # always holds it, so you see it first and can write to the person privately. The default
-    # list is in plugins/comments/triage.py; set the key here only to replace it entirely.
+    # list is in plugins/comments/desk/triage.py; set the key here only to replace it entirely.
     # Longest accepted fields, in characters (content_warnings: number of tags). Defaults:
     # author 80, author_url 200, email 254, body 5000, ip 45, user_agent 400, content_warnings 10.
     "length_limits": {},

@@ -235,7 +235,7 @@ def _report(name: str, outcomes, *, changes_site: bool = False) -> None:
     ``changes_site``: the step changed the public store, which the live site only shows
     (or stops showing) after the next publish; say so whenever something was done.
     """
-    from comments.moderation import DONE, REFUSED
+    from comments.desk.moderation import DONE, REFUSED
 
     for outcome in outcomes:
         print(outcome.message)
@@ -249,7 +249,7 @@ def _report(name: str, outcomes, *, changes_site: bool = False) -> None:
 @task(name="comments-queue", help=STORE_HELP)
 def comments_queue(c, private="", content=""):
     """List the comments waiting for moderation (possible crises first), and anything that needs you."""
-    from comments.queue_view import queue_report
+    from comments.desk.queue_view import queue_report
 
     with _comments_errors("comments-queue"):
         print(queue_report(_comment_stores(private, content)))
@@ -258,7 +258,7 @@ def comments_queue(c, private="", content=""):
 @task(name="comments-show", help={"id": "the comment's id (from comments-queue)", **STORE_HELP})
 def comments_show(c, id, private="", content=""):
     """Show one comment in full: text, e-mail, IP, flags and moderation history."""
-    from comments.queue_view import comment_problems, comment_record, describe_comment
+    from comments.desk.queue_view import comment_problems, comment_record, describe_comment
 
     with _comments_errors("comments-show"):
         stores = _comment_stores(private, content)
@@ -273,7 +273,7 @@ def comments_show(c, id, private="", content=""):
 )
 def comments_approve(c, id, private="", content=""):
     """Approve comments: publish them to content/comments/<post>/<id>.md."""
-    from comments.moderation import approve_comments
+    from comments.desk.moderation import approve_comments
 
     with _comments_errors("comments-approve"):
         outcomes = approve_comments(_comment_stores(private, content), id)
@@ -288,7 +288,7 @@ def comments_approve(c, id, private="", content=""):
 )
 def comments_reject(c, id, reason="", private="", content=""):
     """Reject waiting comments; they and the reason stay in the private store."""
-    from comments.moderation import reject_comments
+    from comments.desk.moderation import reject_comments
 
     with _comments_errors("comments-reject"):
         refuse_control_characters({"--reason": reason})
@@ -302,7 +302,7 @@ def comments_reject(c, id, reason="", private="", content=""):
 )
 def comments_spam(c, id, reason="", private="", content=""):
     """Mark waiting comments as spam; they stay in the private store."""
-    from comments.moderation import mark_spam
+    from comments.desk.moderation import mark_spam
 
     with _comments_errors("comments-spam"):
         refuse_control_characters({"--reason": reason})
@@ -317,7 +317,7 @@ def comments_spam(c, id, reason="", private="", content=""):
 )
 def comments_unpublish(c, id, reason="", private="", content=""):
     """Take published comments down (approved -> rejected); their private records stay."""
-    from comments.moderation import unpublish_comments
+    from comments.desk.moderation import unpublish_comments
 
     with _comments_errors("comments-unpublish"):
         refuse_control_characters({"--reason": reason})
@@ -333,7 +333,7 @@ def comments_unpublish(c, id, reason="", private="", content=""):
 )
 def comments_export(c, format="json", output="", include_private=False, private="", content=""):
     """Export every approved comment (public fields only by default) as JSON or WXR."""
-    from comments.export import export_comments, read_post_info
+    from comments.transfer.export import export_comments, read_post_info
 
     with _comments_errors("comments-export"):
         if not output:
@@ -359,9 +359,9 @@ def comments_export(c, format="json", output="", include_private=False, private=
 def comments_import(c, file="", private="", content=""):
     """Import comments from JSON or WXR; running it again adds nothing twice."""
     from comments.config import comments_settings
-    from comments.export import read_post_info
-    from comments.importer import import_file
-    from comments.triage import TriageRules
+    from comments.transfer.export import read_post_info
+    from comments.transfer.importer import import_file
+    from comments.desk.triage import TriageRules
 
     with _comments_errors("comments-import"):
         if not file:

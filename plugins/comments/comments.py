@@ -26,9 +26,9 @@ from markupsafe import Markup
 from pelican import signals
 
 from comments.config import comments_settings
-from comments.feeds import PostComments, comments_atom, post_comments_json
-from comments.public_store import public_length_problems
-from comments.threads import comment_threads, comment_trigger_tags, count_comments
+from comments.render.feeds import PostComments, comments_atom, post_comments_json
+from comments.desk.public_store import public_length_problems
+from comments.render.threads import comment_threads, comment_trigger_tags, count_comments
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text, is_inside
 from harbour.plugins import all_articles, enabled_plugins, when_enabled

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from comments.private_store import PrivateStore
-from comments.triage import (
+from comments.desk.private_store import PrivateStore
+from comments.desk.triage import (
     CRISIS_EXCEPTIONS,
     DEFAULT_CRISIS_PHRASES,
     DEFAULT_LENGTH_LIMITS,

@@ -16,8 +16,8 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from comments.config import CommentStores
-from comments.private_store import PrivateStore
-from comments.triage import TriageRules
+from comments.desk.private_store import PrivateStore
+from comments.desk.triage import TriageRules
 from conftest import ROOT, build_into, write_site
 
 ALL_PLUGINS = ["safety", "trigger_tags", "content_warnings", "comments"]

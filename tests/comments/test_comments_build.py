@@ -22,9 +22,9 @@ from comment_helpers import (
     tiny_site,
     write_comments,
 )
-from comments.arrival import receive_comment
-from comments.moderation import approve_comments
-from comments.triage import TriageRules
+from comments.desk.arrival import receive_comment
+from comments.desk.moderation import approve_comments
+from comments.desk.triage import TriageRules
 from conftest import PUBLISH_SETTINGS, ROOT, build_into
 from harbour.errors import HarbourError
 from site_pages import without_gate_bodies

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from comment_helpers import hold_rules, make_stores
-from comments.arrival import receive_comment
+from comments.desk.arrival import receive_comment
 from comments.config import CommentStores
-from comments.moderation import DONE, approve_comments, mark_spam, reject_comments
-from comments.public_store import format_comment_file, read_public_comments
+from comments.desk.moderation import DONE, approve_comments, mark_spam, reject_comments
+from comments.desk.public_store import format_comment_file, read_public_comments
 
 # fork: the child inherits sys.path (plugins/, tests/) without re-importing this test module.
 CONTEXT = multiprocessing.get_context("fork")

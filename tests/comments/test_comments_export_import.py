@@ -18,17 +18,17 @@ import defusedxml.ElementTree as SafeET
 import pytest
 
 from comment_helpers import comment_file, make_stores, write_comments
-from comments.arrival import receive_comment
+from comments.desk.arrival import receive_comment
 from comments.config import CommentStores
-from comments.export import PostInfo, export_comments, read_post_info
-from comments.html_to_markdown import TooDeeplyNested, html_to_markdown
-from comments.importer import OTHER_ID, SAME_ID, import_file, read_export, read_json_export
-from comments.moderation import approve_comments
-from comments.public_store import read_public_comments
+from comments.transfer.export import PostInfo, export_comments, read_post_info
+from comments.transfer.html_to_markdown import TooDeeplyNested, html_to_markdown
+from comments.transfer.importer import OTHER_ID, SAME_ID, import_file, read_export, read_json_export
+from comments.desk.moderation import approve_comments
+from comments.desk.public_store import read_public_comments
 from comments.sanitise import render_comment_body
-from comments.threads import build_threads, thread_problems, walk
-from comments.triage import DEFAULT_LENGTH_LIMITS, TriageRules
-from comments.wxr_import import read_wxr
+from comments.render.threads import build_threads, thread_problems, walk
+from comments.desk.triage import DEFAULT_LENGTH_LIMITS, TriageRules
+from comments.transfer.wxr import read_wxr
 from conftest import ROOT
 from harbour.errors import HarbourError
 

@@ -12,10 +12,10 @@ import pytest
 from filelock import FileLock
 
 from comment_helpers import comment_file, hold_rules, make_stores, write_comments
-from comments import moderation
-from comments.arrival import arrival_problems, receive_comment
+from comments.desk import moderation
+from comments.desk.arrival import arrival_problems, receive_comment
 from comments.config import CommentStores
-from comments.moderation import (
+from comments.desk.moderation import (
     DONE,
     REFUSED,
     UNCHANGED,
@@ -25,7 +25,7 @@ from comments.moderation import (
     reject_comments,
     unpublish_comments,
 )
-from comments.queue_view import (
+from comments.desk.queue_view import (
     comment_problems,
     comment_record,
     describe_comment,
@@ -33,9 +33,9 @@ from comments.queue_view import (
     pending_queue,
     queue_report,
 )
-from comments.private_store import PrivateStore
-from comments.public_store import read_public_comments, write_public_comment
-from comments.triage import TriageRules
+from comments.desk.private_store import PrivateStore
+from comments.desk.public_store import read_public_comments, write_public_comment
+from comments.desk.triage import TriageRules
 from harbour.errors import HarbourError
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import build_comments_site, make_stores, post_text, tiny_site
-from comments.arrival import receive_comment
+from comments.desk.arrival import receive_comment
 from comments.config import CommentStores, comments_settings
-from comments.export import export_comments
-from comments.importer import import_file
-from comments.moderation import approve_comments, reject_comments
-from comments.triage import TriageRules
+from comments.transfer.export import export_comments
+from comments.transfer.importer import import_file
+from comments.desk.moderation import approve_comments, reject_comments
+from comments.desk.triage import TriageRules
 from conftest import ROOT
 
 # Obviously fake: reserved domains (RFC 2606) and documentation address blocks (RFC 5737, RFC 3849).

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from comment_helpers import comment_file, write_comments
-from comments import public_store
+from comments.desk import public_store
 from comments.model import PublicComment, format_date, http_url, is_comment_id, is_post_slug
-from comments.public_store import (
+from comments.desk.public_store import (
     format_comment_file,
     parse_comment_text,
     public_length_problems,
@@ -20,7 +20,7 @@ from comments.public_store import (
     write_public_comment,
 )
 from comments.sanitise import nesting_depth
-from comments.triage import DEFAULT_LENGTH_LIMITS
+from comments.desk.triage import DEFAULT_LENGTH_LIMITS
 from harbour.errors import HarbourError
 
 CONTRACT_EXAMPLE = """Author: Mina

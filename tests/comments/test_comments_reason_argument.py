@@ -9,9 +9,9 @@ from invoke import Context, Exit
 
 import tasks
 from comment_helpers import make_stores
-from comments.arrival import receive_comment
-from comments.moderation import approve_comments
-from comments.triage import TriageRules
+from comments.desk.arrival import receive_comment
+from comments.desk.moderation import approve_comments
+from comments.desk.triage import TriageRules
 from harbour.arguments import ALLOWED
 
 

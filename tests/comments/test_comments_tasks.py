@@ -11,11 +11,11 @@ import defusedxml.ElementTree as SafeET
 import pytest
 
 from comment_helpers import comment_file, make_stores, post_text, write_comments
-from comments.arrival import receive_comment
+from comments.desk.arrival import receive_comment
 from comments.config import CommentStores
-from comments.importer import import_file
-from comments.public_store import read_public_comments
-from comments.triage import TriageRules
+from comments.transfer.importer import import_file
+from comments.desk.public_store import read_public_comments
+from comments.desk.triage import TriageRules
 from conftest import ROOT
 
 WP = "{http://wordpress.org/export/1.2/}"

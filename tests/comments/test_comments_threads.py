@@ -9,7 +9,7 @@ import pytest
 
 from comment_helpers import comment_file, write_comments
 from comments.model import PublicComment
-from comments.threads import build_threads, comment_threads, comment_trigger_tags, thread_problems, walk
+from comments.render.threads import build_threads, comment_threads, comment_trigger_tags, thread_problems, walk
 from harbour.errors import HarbourError
 
 START = datetime(2024, 6, 19, 7, 55, tzinfo=timezone.utc)

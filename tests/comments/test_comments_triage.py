@@ -10,7 +10,7 @@ import pytest
 
 from comments.config import SCHEMA, comment_stores, comments_settings
 from comments.model import PublicComment
-from comments.triage import (
+from comments.desk.triage import (
     CRISIS,
     CRISIS_EXCEPTIONS,
     DEFAULT_CRISIS_PHRASES,

@@ -18,7 +18,7 @@ from typing import Any
 
 from feedgenerator import Atom1Feed
 
-from comments.threads import CommentNode, walk
+from comments.render.threads import CommentNode, walk
 
 
 @dataclass(frozen=True)

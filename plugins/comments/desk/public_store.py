@@ -20,7 +20,7 @@ from comments.model import (
     parse_date,
 )
 from comments.sanitise import MAX_NESTING, nesting_depth
-from comments.triage import length_problems
+from comments.desk.triage import length_problems
 from harbour.errors import HarbourError, did_you_mean, where
 from harbour.files import atomic_write_text
 

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from comments.config import CommentStores
 from comments.model import PrivateRecord
-from comments.moderation import _known_ids, _load
-from comments.public_store import public_comment_path
-from comments.triage import CRISIS
+from comments.desk.moderation import _known_ids, _load
+from comments.desk.public_store import public_comment_path
+from comments.desk.triage import CRISIS
 
 
 def pending_queue(

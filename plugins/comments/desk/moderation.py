@@ -25,7 +25,7 @@ from typing import Any
 
 from comments.config import CommentStores
 from comments.model import COMMENT_ID_HELP, PrivateRecord, PublicComment, is_comment_id, utc_now
-from comments.public_store import (
+from comments.desk.public_store import (
     find_public_comment,
     public_comment_path,
     read_public_comments,

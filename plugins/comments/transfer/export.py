@@ -19,11 +19,11 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from comments.config import CommentStores
-from comments.importer import JSON_FORMAT
+from comments.transfer.importer import JSON_FORMAT
 from comments.model import PublicComment
-from comments.public_store import read_public_comments
+from comments.desk.public_store import read_public_comments
 from comments.sanitise import render_comment_body
-from comments.wxr_import import META_ID, META_MARKDOWN, META_WARNINGS
+from comments.transfer.wxr import META_ID, META_MARKDOWN, META_WARNINGS
 from harbour.errors import HarbourError, where
 from harbour.files import atomic_write_text, is_inside
 from harbour.metadata_dates import EXPECTED as EXPECTED_DATE_FORM

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from comments.arrival import (
+from comments.desk.arrival import (
     EMAIL,
     Received,
     arrival_problems,
@@ -30,9 +30,9 @@ from comments.arrival import (
 )
 from comments.config import CommentStores
 from comments.model import STATUSES, http_url, is_comment_id, new_comment_id, parse_date
-from comments.public_store import collect_public_comments, find_public_comment
-from comments.triage import CRISIS, TriageRules, crisis_notes
-from comments.wxr_import import ExportRead, IncomingComment, read_wxr, unreadable_export
+from comments.desk.public_store import collect_public_comments, find_public_comment
+from comments.desk.triage import CRISIS, TriageRules, crisis_notes
+from comments.transfer.wxr import ExportRead, IncomingComment, read_wxr, unreadable_export
 from harbour.errors import HarbourError
 
 JSON_FORMAT = "harbour-comments"

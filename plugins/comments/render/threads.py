@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from comments.model import PublicComment, http_url
-from comments.public_store import collect_public_comments
+from comments.desk.public_store import collect_public_comments
 from comments.sanitise import render_comment_body
 from harbour.errors import HarbourError, did_you_mean, where
 

@@ -1,7 +1,7 @@
 """Arrival: what happens when a comment comes in from the web form or an importer.
 
 A new comment is tidied, checked, triaged and kept in the private store; it is published
-only if approved, record first (see the order of writes in :mod:`comments.moderation`).
+only if approved, record first (see the order of writes in :mod:`comments.desk.moderation`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from comments.model import (
     new_comment_id,
     utc_now,
 )
-from comments.moderation import _entry, _id_taken, _parent_status, _save_step, current_moderator
-from comments.public_store import find_public_comment, write_public_comment
-from comments.queue_view import comment_problems
+from comments.desk.moderation import _entry, _id_taken, _parent_status, _save_step, current_moderator
+from comments.desk.public_store import find_public_comment, write_public_comment
+from comments.desk.queue_view import comment_problems
 from comments.sanitise import MAX_NESTING, nesting_depth
-from comments.triage import AUTO_APPROVE_RETURNING, TriageRules, length_problems, triage
+from comments.desk.triage import AUTO_APPROVE_RETURNING, TriageRules, length_problems, triage
 from harbour.errors import HarbourError
 
 # Used with fullmatch: "$" would let a trailing newline through.

@@ -22,9 +22,9 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from comments.html_to_markdown import TooDeeplyNested, html_to_markdown
+from comments.transfer.html_to_markdown import TooDeeplyNested, html_to_markdown
 from comments.model import DATE_RANGE_HELP, http_url, in_date_range, is_comment_id
-from comments.public_store import split_tags
+from comments.desk.public_store import split_tags
 from harbour.errors import HarbourError
 
 WP_NAMESPACE = re.compile(r"https?://wordpress\.org/export/1\.[0-9]+/")

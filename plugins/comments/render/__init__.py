@@ -1,0 +1,1 @@
+"""Rendering in the build: approved comments threaded under their posts, their JSON and their feeds."""

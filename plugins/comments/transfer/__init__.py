@@ -1,0 +1,1 @@
+"""Moving comments in and out: imports (WordPress WXR, this project's JSON) and exports."""
