@@ -153,4 +153,9 @@ COMMENTS = {
     # Atom feeds of comments: off while writing; publishconf.py turns them on.
     "feed_atom": None,
     "post_feed_atom": None,
+    # The form under each post sends to your comment receiver (`invoke comments-receive`
+    # serves it at this address while you write). None: no form.
+    "form_action": "http://127.0.0.1:8001/comments",
+    # The pages allowed to send comments to the receiver: the local server's.
+    "allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"],
 }

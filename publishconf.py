@@ -37,4 +37,8 @@ COMMENTS = {  # noqa: F405
     **COMMENTS,  # noqa: F405
     "feed_atom": "feeds/comments.atom.xml",
     "post_feed_atom": "feeds/comments/{slug}.atom.xml",
+    # Where your comment receiver runs once published (README: "Comments from readers"), e.g.
+    # "https://still-here.example.org/comments". None: no form on the published site.
+    "form_action": None,
+    "allowed_origins": [],
 }

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from comments.desk.private_store import PrivateStore
 from comments.desk.triage import (
@@ -18,7 +19,7 @@ from comments.desk.triage import (
 )
 from harbour.errors import HarbourError, did_you_mean
 from harbour.files import is_inside
-from harbour.settings import Option, choice, integer, optional, plugin_settings, text_list, url
+from harbour.settings import Option, boolean, choice, integer, optional, plugin_settings, text_list, url
 
 
 def _relative_path(value: Any) -> str | None:
@@ -66,6 +67,29 @@ def _length_limits(value: Any) -> str | None:
         )
     bad = [k for k, v in value.items() if isinstance(v, bool) or not isinstance(v, int) or v < 1]
     return f"{bad[0]!r} must be a whole number of at least 1" if bad else None
+
+
+def _form_action(value: Any) -> str | None:
+    problem = url(relative=False)(value)
+    if problem:
+        return problem
+    if not urlsplit(value).path.rstrip("/").endswith("/comments"):
+        return "expected the receiver's /comments address, e.g. 'https://comments.example.org/comments'"
+    return None
+
+
+def _origins(value: Any) -> str | None:
+    problem = text_list(value)
+    if problem:
+        return problem
+    bad = [v for v in value if _origin(v) != v]
+    return f"these are not origins (scheme://host[:port], no path): {', '.join(map(repr, bad))}" if bad else None
+
+
+def _origin(address: str) -> str:
+    """``scheme://host[:port]`` of an http(s) address, or '' when it has none."""
+    parts = urlsplit(address)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _timeout(value: Any) -> str | None:
@@ -125,6 +149,43 @@ SCHEMA = {
                              optional(_output_pattern("slug"))),
     "feed_max_items": Option(50, "how many comments the site-wide feed holds", integer(1, 10000)),
     "lock_timeout": Option(30, "seconds a command waits for another one to release the store", _timeout),
+    # --- The comment form and its receiver (plugins/comments/receiver/) -------------------
+    "form_action": Option(
+        None,
+        "the address the comment form under each post sends to: your comment receiver's /comments "
+        "address (see `invoke comments-receive`); None: no form, the page says how else to respond",
+        optional(_form_action),
+    ),
+    "open": Option(True, "whether comments are open on posts at all (a post's 'Comments: closed' "
+                         "metadata closes one)", boolean),
+    "close_after_days": Option(0, "close a post's comments this many days after its date (0: never)",
+                               integer(0, 36500)),
+    "require_email": Option(False, "whether the form asks for an e-mail address (never published)", boolean),
+    "allowed_origins": Option(
+        [],
+        "the origins (scheme://host[:port]) whose pages may send comments to the receiver; the origin "
+        "of SITEURL is always allowed",
+        _origins,
+    ),
+    "min_fill_seconds": Option(3, "how long a form must be open before the receiver accepts it "
+                                  "(against bots)", integer(0, 600)),
+    "rate_limit": Option(5, "how many comments one client may send in rate_window_seconds", integer(1, 10000)),
+    "rate_window_seconds": Option(600, "the window of rate_limit, in seconds", integer(1, 86400)),
+    "max_request_bytes": Option(65536, "the largest request body the receiver reads", integer(1024, 10_000_000)),
+    "trusted_proxies": Option(
+        [],
+        "addresses of reverse proxies in front of the receiver whose X-Forwarded-For is believed "
+        "(empty: the connection's own address is the client)",
+        text_list,
+    ),
+    "retention_days": Option(30, "days a commenter's IP address and browser are kept in the private store "
+                                 "(against abuse), then erased", integer(1, 3650)),
+    "manifest_path": Option(
+        "comments/open.json",
+        "where the build writes what the receiver needs to know (which posts take comments, which "
+        "comments are approved), in the output",
+        _output_pattern(),
+    ),
 }
 
 
