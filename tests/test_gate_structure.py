@@ -163,6 +163,29 @@ def test_text_posing_as_a_gate_marker_cuts_nothing(tmp_path: Path, marker: str) 
     assert_only_inside_gates(gated)
 
 
+@pytest.mark.parametrize(
+    ("raw", "refused"),
+    [
+        # A stray </ul> in a list in the passage closes that list early: Markdown's next <li> is orphaned.
+        ("- > </ul> words\n\n- Another item.", True),
+        ("<li>words</li>", True),  # an <li> straight in the passage closes up to the item around it
+        ("> <li>words</li>", False),  # inside a quote it stops at the quote
+        ("</ul></li> words", False),  # stray end tags alone close nothing outside the passage
+    ],
+    ids=["stray end tag orphans an item", "item in the passage", "item in a quote", "stray end tags"],
+)
+def test_tags_that_would_close_the_list_around_a_passage(tmp_path: Path, raw: str, refused: bool) -> None:
+    # Found by the property test: alone the passage is balanced, but in its list item a browser
+    # lets an <li> close everything up to the item around it, the gate included.
+    text = source("- An item.\n\n    !!! cw \"grief\"\n        Words, " + INSIDE + ".\n\n"
+                  + textwrap.indent(f"{raw} {INSIDE}", " " * 8) + "\n")
+    if refused:
+        message = build_error(tmp_path, text)
+        assert f"content/posts/x.md:{line_of(text, '!!! cw')}: raw HTML in this warned text would let a browser" in message
+    else:
+        assert_only_inside_gates(build(tmp_path, text))
+
+
 # --- 3. Raw HTML around a passage ----------------------------------------------------------
 
 @pytest.mark.parametrize("opener", ["<textarea>", "<title>", "<xmp>", "<noscript>"])

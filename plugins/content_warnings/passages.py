@@ -223,7 +223,30 @@ def gate_content(
                 inner_html=inner, wording=wording, tags_url=tags_url,
             ),
         )
+    wheres = {"cw-post": shown_path} | {f"cw-passage-{n + 1}": w for n, (_, w, _, _) in enumerate(passages)}
+    result.problems += _escapes(result.html, result.warned, wheres)
     return result
+
+
+def _escapes(gated_html: str, warned: dict[str, str], wheres: dict[str, str]) -> list[str]:
+    """Each gate whose hidden body, read back in its place as a browser reads it, lost some of its text.
+
+    A passage is balanced on its own, but some tags mean more in their place than alone: an
+    ``<li>`` (or ``<dd>``, ``<dt>``) closes every element up to the list item around it, gate
+    included. Reading the whole post back is the proof that nothing got out.
+    """
+    tree = parse_fragment(gated_html)
+    problems = []
+    for gate_id, inner in warned.items():
+        body = tree.css_first(f'div.cw[id="{gate_id}"] > div.cw-body[hidden]')
+        kept = " ".join(body.text(separator=" ").split()) if body is not None else ""
+        if kept != " ".join(parse_fragment(inner).text(separator=" ").split()):
+            problems.append(
+                f"{wheres.get(gate_id, gate_id)}: raw HTML in this warned text would let a browser end its hidden "
+                "part early (a stray end tag such as </ul>, or an <li>, <dd> or <dt> outside its list); "
+                "remove it"
+            )
+    return problems
 
 
 def _passage_problems(
