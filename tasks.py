@@ -212,9 +212,19 @@ STORE_HELP = {
 
 
 def _comment_stores(private: str = "", content: str = ""):
-    from comments.config import comment_stores
+    """The stores, with COMMENTS['retention_days'] applied first: every comments task keeps the
+    promise that IP addresses and browsers are erased in time, even where no receiver runs."""
+    from comments.config import comment_stores, comments_settings
+    from comments.desk.privacy import erase_expired
 
-    return comment_stores(_settings(), root=ROOT, private=private or None, content=content or None)
+    settings = _settings()
+    stores = comment_stores(settings, root=ROOT, private=private or None, content=content or None)
+    days = comments_settings(settings)["retention_days"]
+    erased = erase_expired(stores, days)
+    if erased:
+        print(f"Erased the IP address and browser of {_count(erased, 'comment')} received more than "
+              f"{days} days ago (COMMENTS['retention_days']).", file=sys.stderr)
+    return stores
 
 
 @contextmanager
@@ -323,6 +333,77 @@ def comments_unpublish(c, id, reason="", private="", content=""):
         refuse_control_characters({"--reason": reason})
         outcomes = unpublish_comments(_comment_stores(private, content), id, reason)
         _report("comments-unpublish", outcomes, changes_site=True)
+
+
+@task(
+    name="comments-forget",
+    help={"email": "the e-mail address the person commented with (any case)",
+          "unpublish": "also take their published comments down (their records stay, as rejected)",
+          **STORE_HELP},
+)
+def comments_forget(c, email="", unpublish=False, private="", content=""):
+    """Erase one person's e-mail, IP and browser from every comment (on their request)."""
+    from comments.desk.moderation import DONE, REFUSED
+    from comments.desk.privacy import forget_person
+
+    with _comments_errors("comments-forget"):
+        refuse_control_characters({"--email": email})
+        forgotten = forget_person(_comment_stores(private, content), email, unpublish=unpublish)
+    # The address is not repeated: terminals keep scrollback and logs.
+    print(f"Erased the e-mail, IP address and browser of {_count(forgotten.records, 'comment')} "
+          "by that address.")
+    if forgotten.mentions:
+        print(f"Took the address out of the notes of {_count(forgotten.mentions, 'other comment')}.")
+    print("The audit log records that this happened and how many, not the address.")
+    for outcome in forgotten.unpublished:
+        print(outcome.message)
+    if unpublish and not forgotten.unpublished:
+        print("None of their comments was published.")
+    if any(o.result == DONE for o in forgotten.unpublished):
+        print(DEPLOY_REMINDER)
+    still_up = [o.id for o in forgotten.unpublished if o.result == REFUSED]
+    if still_up:
+        raise Exit(f"comments-forget: their data is erased, but {', '.join(still_up)} stayed published "
+                   "(see above)", code=1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@task(
+    name="comments-fetch",
+    help={"from": "the receiver's address, as in COMMENTS['form_action'], "
+                  "e.g. https://comments.example.org/comments",
+          "token_file": "the file holding the receiver's token (default: receiver-token in the private "
+                        "store)",
+          **STORE_HELP},
+)
+def comments_fetch(c, from_="", token_file="", private="", content=""):
+    """Fetch new comments from your receiver into the private store; running it again adds nothing twice."""
+    from comments.config import comments_settings
+    from comments.desk.privacy import erase_expired
+    from comments.desk.triage import TriageRules
+    from comments.transfer.fetch import TOKEN_FILE, fetch_comments
+
+    with _comments_errors("comments-fetch"):
+        refuse_control_characters({"--from": from_, "--token-file": token_file})
+        conf = comments_settings(_settings())
+        stores = _comment_stores(private, content)
+        fetched = fetch_comments(
+            stores, TriageRules.from_settings(conf), from_, token_file or stores.private.root / TOKEN_FILE
+        )
+        erase_expired(stores, conf["retention_days"])  # a record may arrive already past it
+    for problem in fetched.skipped:
+        print(f"Skipped: {problem}")
+    print(f"Fetched {_count(len(fetched.new), 'new comment')} from {fetched.address}"
+          + (f" ({fetched.already_here} already here)" if fetched.already_here else "") + ".")
+    if fetched.crises:
+        print(f"{fetched.crises} of them may be in crisis (!! in the queue): read those first.")
+    if fetched.new:
+        print("Run comments-queue to read them.")
+    if fetched.skipped:
+        raise Exit("comments-fetch: what is listed above could not be kept; everything else was", code=1)
 
 
 @task(

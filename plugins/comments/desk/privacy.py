@@ -172,7 +172,9 @@ def forget_person(
     """
     wanted = _normalised_email(email)
     if not wanted:
-        raise HarbourError("no e-mail address given; pass the one the person used, e.g. --email mina@example.org")
+        raise HarbourError(
+            "no e-mail address given; pass the one the person used, e.g. --email mina@example.org"
+        )
     pattern = _address_pattern(wanted)
     moderator = moderator or current_moderator()
     records = stores.private.all_records()
