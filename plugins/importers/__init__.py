@@ -1,0 +1,1 @@
+"""Moving a blog here from another system: WordPress posts and pages, Disqus comments."""
