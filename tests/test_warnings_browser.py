@@ -87,7 +87,7 @@ def test_without_javascript_the_reader_can_still_choose(open_browser_page: Any) 
     page = visit.page
     body = page.locator("#cw-post-body")
     assert body.is_hidden()
-    label = page.locator("label.cw-show")
+    label = page.locator("#cw-post label.cw-show")  # the post's gate; its comments have their own
     assert label.is_visible() and "Show post" in label.inner_text()
     page.keyboard.press("Tab")
     while page.evaluate("document.activeElement.id") != "cw-post-toggle":

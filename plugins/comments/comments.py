@@ -3,10 +3,13 @@
 - ``initialized``: check the ``COMMENTS`` settings once and keep the comments folder away
   from Pelican's readers.
 - ``article_generator_finalized``: read the public store, refuse inconsistent comments (and
-  warned ones when nothing could gate them), and give every article ``comments`` (threads),
-  ``comment_count`` and ``comments_warnings``.
-- ``article_writer_finalized``: write each slug's comments JSON and, when enabled, the
-  comment feeds (the site-wide one lists published posts only).
+  warned ones when nothing could gate them) and wrong ``Comments:`` metadata, and give every
+  article ``comments`` (threads), ``comment_count``, ``comments_warnings``, ``comments_open``
+  and ``comment_form`` (None when no form is shown).
+- ``page_generator_finalized``: the same check of ``Comments:`` on pages, which take no comments.
+- ``article_writer_finalized``: write each slug's comments JSON, the manifest the comment
+  receiver reads and, when enabled, the comment feeds (the site-wide one lists published
+  posts only).
 
 Comments belong to a slug, and a post and its translations share one: they show the same
 thread, gated when any version is, with one JSON file and one feed.
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import tzinfo
+from datetime import datetime, timezone, tzinfo
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,16 @@ from pelican import signals
 from comments.config import comments_settings
 from comments.render.feeds import PostComments, comments_atom, post_comments_json
 from comments.desk.public_store import public_length_problems
-from comments.render.threads import comment_threads, comment_trigger_tags, count_comments
+from comments.render.form import (
+    ManifestPost,
+    comment_form,
+    comment_manifest,
+    comments_metadata_problems,
+    manifest_path_problems,
+    open_slugs,
+    warning_groups,
+)
+from comments.render.threads import comment_threads, comment_trigger_tags, count_comments, walk
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text, is_inside
 from harbour.plugins import all_articles, enabled_plugins, when_enabled
@@ -101,6 +113,9 @@ def attach_comments(generator: Any) -> None:
     content = Path(settings["PATH"])
     # Published, hidden and draft articles with their translations: every slug a comment may use.
     articles = all_articles(generator)
+    wrong_metadata = comments_metadata_problems(articles, lambda path: project_path(settings, path))
+    if wrong_metadata:
+        raise HarbourError(wrong_metadata)
     # Before the threads are read and rendered: a huge file is refused unread.
     too_long = public_length_problems(
         content / conf["public_path"], conf["length_limits"], shown_root=content.parent
@@ -128,6 +143,47 @@ def attach_comments(generator: Any) -> None:
         refuse_ungated_warnings(settings, articles)
     if "trigger_tags" in enabled_plugins(settings):
         check_comment_trigger_tags(settings, articles)
+    attach_comment_forms(settings, articles, now=datetime.now(timezone.utc))
+
+
+def attach_comment_forms(settings: Mapping[str, Any], articles: list[Any], *, now: datetime) -> None:
+    """Give every article ``comments_open`` and ``comment_form``: the form, or None where none is shown."""
+    conf = settings["COMMENTS"]
+    open_by_slug = open_slugs(
+        articles, site_open=conf["open"], close_after_days=conf["close_after_days"], now=now,
+        zone=_site_zone(settings),
+    )
+    form = comment_form(conf, _warning_choices(settings))
+    for article in articles:
+        article.comments_open = open_by_slug[article.slug]
+        article.comment_form = form if article.comments_open else None
+
+
+@when_enabled("comments")
+def check_pages(generator: Any) -> None:
+    """At ``page_generator_finalized``: a page takes no comments, but may say ``Comments:`` all the same.
+
+    Pelican turns every metadata key into an attribute, so ``Comments: closed`` would leave the
+    text 'closed' where other plugins (the leak guard) expect a page's thread: it gets none.
+    """
+    settings = generator.settings
+    names = ("pages", "translations", "hidden_pages", "hidden_translations", "draft_pages", "draft_translations")
+    pages = [page for name in names for page in getattr(generator, name, [])]
+    wrong_metadata = comments_metadata_problems(pages, lambda path: project_path(settings, path))
+    if wrong_metadata:
+        raise HarbourError(wrong_metadata)
+    for page in pages:
+        page.comments = []
+
+
+def _warning_choices(settings: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The form's content-warning list: only where a warned comment could be shown behind a gate."""
+    plugins = enabled_plugins(settings)
+    if "trigger_tags" not in plugins or "content_warnings" not in plugins:
+        return ()
+    from trigger_tags import site_vocabulary
+
+    return warning_groups(site_vocabulary(settings))
 
 
 def _site_zone(settings: Mapping[str, Any]) -> tzinfo | None:
@@ -184,9 +240,14 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
     # one's address: the hidden version's must not travel in a feed or file either.
     hidden = [*generator.hidden_articles, *generator.hidden_translations]
     posts = _post_comments(chain(published, hidden), settings)
+    clashes = manifest_path_problems(conf, [post.slug for post in posts])
+    if clashes:
+        raise HarbourError(clashes)
     if conf["json_path"]:
         for post in posts:
             atomic_write_text(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))
+    # Published and hidden posts take comments; drafts never reach a reader.
+    write_manifest(output / conf["manifest_path"], posts, chain(published, hidden), settings)
     site = _site_address(settings)
     sitename = settings.get("SITENAME", "")
     language = settings.get("DEFAULT_LANG", "en")
@@ -204,7 +265,27 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
         ))
 
 
+def write_manifest(
+    path: Path, posts: Iterable[PostComments], articles: Iterable[Any], settings: Mapping[str, Any]
+) -> None:
+    """The receiver's manifest: each slug's address, whether it takes comments, its approved ids.
+
+    ``posts`` are :func:`_post_comments` of ``articles`` (one per slug, at the version whose
+    address is shown); every version of a slug has the same ``comments_open``.
+    """
+    open_by_slug = {article.slug: article.comments_open for article in articles}
+    entries = [
+        ManifestPost(
+            post.slug, post.title, post.url, open=open_by_slug[post.slug],
+            approved=tuple(node.id for node in walk(post.nodes)),
+        )
+        for post in posts
+    ]
+    atomic_write_text(path, comment_manifest(entries, (settings.get("SITEURL") or "").rstrip("/")))
+
+
 def register() -> None:
     signals.initialized.connect(validate_settings)
     signals.article_generator_finalized.connect(attach_comments)
+    signals.page_generator_finalized.connect(check_pages)
     signals.article_writer_finalized.connect(write_comment_outputs)

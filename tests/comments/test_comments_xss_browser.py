@@ -31,7 +31,10 @@ pytestmark = pytest.mark.browser
 TEMPLATE_TAGS = {
     "section", "h2", "h3", "p", "a", "ol", "li", "article", "header", "time", "span", "div",
     "input", "label",  # the gate's no-JavaScript toggle
+    "form", "button", "textarea", "select", "optgroup", "option", "code",  # the comment form
 }
+# Where the comment form sends (no receiver runs here: nothing is sent).
+FORM_ACTION = "http://127.0.0.1:8001/comments"
 BODY_TAGS = {"p", "br", "em", "strong", "a", "ul", "ol", "li", "blockquote", "code", "pre", "hr"}
 HOSTILE_AUTHORS = [
     '<script>alert("author")</script>',
@@ -85,7 +88,8 @@ def hostile_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         root / "output",
         PATH=str(tiny_site(root, comments)),
         PLUGINS=plugins,
-        COMMENTS={"private_path": str(root / "private")},
+        # With the form: every comment then carries a "Reply" link holding its author's name.
+        COMMENTS={"private_path": str(root / "private"), "form_action": FORM_ACTION},
         TRIGGER_TAGS={"unknown_tags": "warn"},
     )
     return HostileSite(output, warned)
@@ -98,11 +102,14 @@ def test_no_payload_survives_in_the_built_html(hostile_site: HostileSite) -> Non
         if tag not in TEMPLATE_TAGS | BODY_TAGS:
             problems.append(f"<{tag}>")
         for name, value in attrs.items():
+            if (tag, name, value) == ("form", "action", FORM_ACTION):
+                continue  # the comment form's own address, from the settings
             if name.startswith("on") or name in ("style", "src", "srcset", "action", "formaction", "data"):
                 problems.append(f"{tag}[{name}={value!r}]")
             if name == "href" and unsafe_href(value):
                 problems.append(f"{tag}[href={value!r}]")
     assert problems == []
+    assert section.count("<form") == 1  # the comment form, and no commenter's
     for n in range(len(PAYLOADS)):
         assert f"End {n}." in section  # each payload was disarmed, not the whole comment dropped
         assert (f"Warned end {n}." in section) == hostile_site.warned
@@ -165,10 +172,11 @@ def test_chromium_runs_no_payload(hostile_site: HostileSite, browser: Any) -> No
         assert (
             page.evaluate(
                 "document.querySelectorAll('#comments script, #comments img, #comments iframe, "
-                "#comments svg, #comments style, #comments object, #comments form').length"
+                "#comments svg, #comments style, #comments object, #comments form:not(#comment-form)').length"
             )
             == 0
         )
+        assert page.evaluate("document.querySelector('#comments form').action") == FORM_ACTION
     finally:
         context.close()
         server.shutdown()
