@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from comments.desk.notify import NOTIFY_HELP, notify_problem
 from comments.desk.private_store import PrivateStore
 from comments.desk.triage import (
     CRISIS_EXCEPTIONS,
@@ -180,6 +181,13 @@ SCHEMA = {
     ),
     "retention_days": Option(30, "days a commenter's IP address and browser are kept in the private store "
                                  "(against abuse), then erased", integer(1, 3650)),
+    "notify": Option(
+        None,
+        "e-mail to you when a comment arrives, through your own SMTP server (off by default): "
+        + NOTIFY_HELP + "; see plugins/comments/README.md",
+        optional(notify_problem),
+        secret=True,
+    ),
     "manifest_path": Option(
         "comments/open.json",
         "where the build writes what the receiver needs to know (which posts take comments, which "

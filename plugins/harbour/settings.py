@@ -27,6 +27,9 @@ class Option:
     default: Any
     help: str
     check: Check = field(default=_no_check)
+    # A value that may hold a secret (a password written where its variable's name belongs) is
+    # not repeated in the message: build logs are often public (CI).
+    secret: bool = False
 
 
 def plugin_settings(settings: Mapping[str, Any], key: str, schema: Mapping[str, Option]) -> dict[str, Any]:
@@ -48,7 +51,8 @@ def plugin_settings(settings: Mapping[str, Any], key: str, schema: Mapping[str, 
     for name, option in schema.items():
         problem = option.check(merged[name])
         if problem:
-            problems.append(f"{key}[{name!r}] = {merged[name]!r} is not valid: {problem} ({option.help})")
+            shown = "(value not shown)" if option.secret else repr(merged[name])
+            problems.append(f"{key}[{name!r}] = {shown} is not valid: {problem} ({option.help})")
     if problems:
         raise HarbourError(problems)
     return merged
