@@ -18,6 +18,7 @@ from comments.desk.moderation import DONE, Outcome, current_moderator, unpublish
 from comments.desk.public_store import public_comment_path
 from comments.model import PrivateRecord, utc_now
 from harbour.errors import HarbourError
+from harbour.files import atomic_write_text
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class Forgotten:
     records: int
     mentions: int = 0
     unpublished: list[Outcome] = field(default_factory=list)
+    audit_lines: int = 0
 
 
 def _normalised_email(email: str | None) -> str:
@@ -179,7 +181,8 @@ def forget_person(
     moderator = moderator or current_moderator()
     records = stores.private.all_records()
     theirs = [r for r in records if _is_theirs(r, wanted)]
-    if not theirs and not any(_mentions(r, pattern) for r in records):
+    named = any(_mentions(r, pattern) for r in records) or _audit_mentions(stores, pattern)
+    if not theirs and not named:
         raise HarbourError(
             f"no comment in the private store {stores.private.root} has the e-mail {email.strip()!r}; "
             "check the spelling (`invoke comments-show --id ID` shows a comment's e-mail), or it was "
@@ -204,8 +207,36 @@ def forget_person(
             _scrub_texts(record, pattern)
             _note_step(record, "forget", moderator, what)
             stores.private.write(record)
+        audit_lines = _scrub_audit(stores, pattern)
         stores.private.append_audit({
             "at": utc_now().isoformat(), "action": "forget", "records": own, "mentions": mentions,
-            "unpublished": sum(o.result == DONE for o in outcomes), "by": moderator,
+            "audit_lines": audit_lines, "unpublished": sum(o.result == DONE for o in outcomes),
+            "by": moderator,
         })
-    return Forgotten(own, mentions, outcomes)
+    return Forgotten(own, mentions, outcomes, audit_lines)
+
+
+def _audit_text(stores: CommentStores) -> str:
+    try:
+        return stores.private.audit_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _audit_mentions(stores: CommentStores, pattern: re.Pattern[str]) -> bool:
+    return pattern.search(_audit_text(stores)) is not None
+
+
+def _scrub_audit(stores: CommentStores, pattern: re.Pattern[str]) -> int:
+    """Take the address out of the audit log's earlier lines (a reason a moderator typed may hold
+    it); how many lines changed. Every line stays, with every other word: the log still says
+    what happened, only not to whom. Call it under the store's lock."""
+    text = _audit_text(stores)
+    lines = text.split("\n")
+    scrubbed = [pattern.sub(ERASED, line) for line in lines]
+    changed = sum(old != new for old, new in zip(lines, scrubbed, strict=True))
+    if changed:
+        # The address never holds a character JSON escapes, and the mark holds none either:
+        # each line stays the same JSON with one string changed.
+        atomic_write_text(stores.private.audit_path, "\n".join(scrubbed), private=True)
+    return changed
