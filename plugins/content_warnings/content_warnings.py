@@ -193,7 +193,9 @@ def learn_content(guard: LeakGuard, settings: Mapping[str, Any], content: Any) -
     guard.shown(content.title)
     guard.shown(content.metadata.get("content-note", ""))
     thread_gated = bool(getattr(content, "comments_warnings", None))
-    stack = list(getattr(content, "comments", None) or [])
+    # The comments plugin's threads; Pelican would leave a page's "Comments:" metadata text here.
+    thread = getattr(content, "comments", None)
+    stack = list(thread) if isinstance(thread, list) else []
     while stack:
         comment = stack.pop()
         stack += comment.replies
