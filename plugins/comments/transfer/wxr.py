@@ -1,9 +1,9 @@
 """Read the comments of a WordPress export (WXR 1.0 to 1.2), ours or a real WordPress site's.
 
-Parsed with defusedxml, so entity tricks in a downloaded file cannot exhaust memory or
-read local files. Elements count as WordPress's only in the real ``wp`` namespaces
-(``http(s)://wordpress.org/export/1.x/``): a file that redefines the ``wp:`` prefix to
-another namespace does not smuggle comments in. Comments exported by this project carry
+The file is read by the one WXR reader every import shares (:mod:`harbour.wxr`: streamed,
+defused against entity tricks, WordPress's elements only in its real namespaces); this
+module turns each item's comments into comments of this site, with the ids both
+`comments-import` and `import-wordpress` give them. Comments exported by this project carry
 their id, Markdown and warnings in comment meta, so they come back exactly.
 """
 
@@ -14,25 +14,22 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
 
 from comments.transfer.html_to_markdown import TooDeeplyNested, html_to_markdown
 from comments.model import DATE_RANGE_HELP, http_url, in_date_range, is_comment_id
 from comments.desk.public_store import split_tags
 from harbour.errors import HarbourError
+from harbour.wxr import WP_DATE, WP_NAMESPACE, WxrChannel, WxrComment, WxrFile, WxrItem, wp_date
 
-WP_NAMESPACE = re.compile(r"https?://wordpress\.org/export/1\.[0-9]+/")
+__all__ = ["WP_DATE", "WP_NAMESPACE"]  # kept importable from here, where they used to live
+
 META_ID = "harbour_id"
 META_MARKDOWN = "harbour_markdown"
 META_WARNINGS = "harbour_content_warnings"
 WP_STATUS = {"1": "approved", "0": "pending", "spam": "spam", "trash": "rejected", "post-trashed": "rejected"}
-WP_DATE = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass
@@ -59,47 +56,6 @@ class IncomingComment:
 class ExportRead:
     comments: list[IncomingComment]
     skipped: list[str]
-
-
-def _split(tag: str) -> tuple[str, str]:
-    if tag.startswith("{"):
-        namespace, _, local = tag[1:].partition("}")
-        return namespace, local
-    return "", tag
-
-
-def _wp_children(element: Element, name: str) -> Iterator[Element]:
-    for child in element:
-        namespace, local = _split(child.tag) if isinstance(child.tag, str) else ("", "")
-        if local == name and WP_NAMESPACE.fullmatch(namespace):
-            yield child
-
-
-def _wp_text(element: Element, name: str) -> str:
-    child = next(_wp_children(element, name), None)
-    return (child.text or "").strip() if child is not None else ""
-
-
-def _wp_date(local: str, gmt: str) -> tuple[datetime | None, str | None]:
-    """A comment's aware date from WordPress's local and GMT times (the offset is their difference)."""
-    try:
-        local_time = datetime.strptime(local, WP_DATE) if local else None
-    except ValueError:
-        local_time = None
-    try:
-        gmt_time = datetime.strptime(gmt, WP_DATE) if gmt and not gmt.startswith("0000") else None
-    except ValueError:
-        gmt_time = None
-    if gmt_time and local_time:
-        offset = local_time - gmt_time
-        if abs(offset) <= timedelta(hours=18) and offset % timedelta(minutes=1) == timedelta(0):
-            return local_time.replace(tzinfo=timezone(offset)), None
-        return gmt_time.replace(tzinfo=timezone.utc), "local time was implausible; kept the GMT time"
-    if gmt_time:
-        return gmt_time.replace(tzinfo=timezone.utc), None
-    if local_time:
-        return local_time.replace(tzinfo=timezone.utc), "no GMT time in the export; local time taken as UTC"
-    return None, None
 
 
 def _host_and_path(url: str) -> tuple[str, str]:
@@ -146,19 +102,6 @@ def blog_key(blog_url: str, site_url: str) -> str:
     return _key(f"{host}{path}")
 
 
-def _blog_key(channel: Element) -> str:
-    link = (channel.findtext("link") or "").strip()
-    site = _wp_text(channel, "base_site_url") or link
-    return blog_key(_wp_text(channel, "base_blog_url"), site)
-
-
-def _post_slug(item: Element) -> str:
-    slug = unquote(_wp_text(item, "post_name")).strip()
-    if not slug:
-        path = urlsplit((item.findtext("link") or "").strip()).path.rstrip("/")
-        slug = unquote(path.rsplit("/", 1)[-1]) if path else ""
-    return slug
-
 
 @contextmanager
 def unreadable_export(path: Path) -> Iterator[None]:
@@ -177,133 +120,74 @@ def unreadable_export(path: Path) -> Iterator[None]:
         raise HarbourError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
-def _parse(path: Path) -> Element:
-    try:
-        with unreadable_export(path):
-            return SafeET.parse(path).getroot()
-    except ParseError as error:
-        line = error.position[0]
-        raise HarbourError(
-            f"{path}:{line}: not well-formed XML ({error}); "
-            "the export is damaged or cut short: export it again from WordPress (Tools > Export)"
-        ) from None
-    except DefusedXmlException as error:
-        raise HarbourError(
-            f"{path}: refused: the file uses XML features that can attack the importer ({error}); "
-            "a WordPress export never needs them, so re-export it from WordPress"
-        ) from None
+def channel_blog_key(channel: WxrChannel) -> str:
+    """The key of the blog an export's channel describes (see :func:`blog_key`)."""
+    return blog_key(channel.base_blog_url, channel.base_site_url or channel.link)
 
 
 def read_wxr(path: str | Path) -> ExportRead:
     """Every comment of a WXR file, with what was skipped and why."""
     path = Path(path)
-    root = _parse(path)
-    channel = root.find("channel")
-    if _split(root.tag)[1] != "rss" or channel is None:
-        found = _split(root.tag)[1]
-        raise HarbourError(f"{path}: not a WordPress export: expected <rss><channel>, found <{found}>")
-    version = _wp_text(channel, "wxr_version")
-    if not re.fullmatch(r"1\.[0-9]+", version):
-        raise HarbourError(
-            f"{path}: no valid <wp:wxr_version> in the channel (found {version!r}), so this is not a "
-            "WordPress export WordPress itself would import; export it again from Tools > Export"
-        )
-    site = _blog_key(channel)
     comments: list[IncomingComment] = []
     skipped: list[str] = []
-    for item in channel.findall("item"):
-        comments += _item_comments(path, item, site, skipped)
+    with unreadable_export(path), WxrFile(path) as wxr:
+        key = channel_blog_key(wxr.channel)
+        for item in wxr.items():
+            comments += item_comments(path.name, item, key, skipped)
     return ExportRead(comments, skipped)
 
 
-def _item_comments(path: Path, item: Element, site: str, skipped: list[str]) -> list[IncomingComment]:
-    wp_comments = list(_wp_children(item, "comment"))
-    if not wp_comments:
+def not_public_reason(item: WxrItem) -> str | None:
+    """Why readers of the old blog could not see an item's comments, or None when they could."""
+    if item.password_protected:
+        return "password-protected"
+    if item.wp_status != "publish":
+        return {"private": "private", "draft": "a draft", "pending": "pending review",
+                "future": "scheduled, not yet published"}.get(item.wp_status, repr(item.wp_status))
+    return None
+
+
+def is_linkback(comment: WxrComment) -> bool:
+    """A pingback or trackback: another site's notice of a link, not a reader's words."""
+    return (comment.type or "comment") in ("pingback", "trackback")
+
+
+def item_comments(source: str, item: WxrItem, key: str, skipped: list[str]) -> list[IncomingComment]:
+    """The comments of one item, threaded, with a line in ``skipped`` for each left out.
+
+    ``key`` is the blog's (:func:`channel_blog_key`): a WordPress comment numbered 12 becomes
+    ``wp-<key>-12``, whichever command reads it. A comment approved under a post that readers
+    could not see (password-protected, private, a draft) waits here: it was never public either.
+    """
+    if not item.comments:
         return []
-    title = (item.findtext("title") or "").strip() or "(untitled)"
-    post_type = _wp_text(item, "post_type") or "post"
-    if post_type != "post":
+    title = item.title or "(untitled)"
+    if item.post_type != "post":
         skipped.append(
-            f"{len(wp_comments)} comment(s) on the {post_type} {title!r}: "
+            f"{len(item.comments)} comment(s) on the {item.post_type} {title!r}: "
             "this site has comments on posts only"
         )
         return []
-    slug = _post_slug(item)
+    slug = item.slug
     if not slug:
-        skipped.append(f"{len(wp_comments)} comment(s) on {title!r}: the post has no slug (wp:post_name)")
+        skipped.append(f"{len(item.comments)} comment(s) on {title!r}: the post has no slug (wp:post_name)")
         return []
+    hidden = not_public_reason(item)
     by_wp_id: dict[str, IncomingComment] = {}
     parents: dict[str, str] = {}
-    for element in wp_comments:
-        wp_id = _wp_text(element, "comment_id")
-        where = f"{path.name}, post {slug!r}, comment {wp_id or '?'}"
-        kind = _wp_text(element, "comment_type") or "comment"
-        if kind != "comment":
-            skipped.append(f"{where}: a {kind}, not a comment")
+    for element in item.comments:
+        incoming = _incoming(source, slug, element, key, skipped)
+        if incoming is None:
             continue
-        meta = {
-            _wp_text(m, "meta_key"): (next(_wp_children(m, "meta_value"), Element("x")).text or "")
-            for m in _wp_children(element, "commentmeta")
-        }
-        comment_id = meta.get(META_ID, "").strip()
-        if not is_comment_id(comment_id):
-            # ASCII digits only: str.isdigit() also takes "١٢", which no comment id may hold.
-            comment_id = f"wp-{site}-{wp_id}" if re.fullmatch(r"[0-9]{1,20}", wp_id) else ""
-        if not comment_id:
-            skipped.append(f"{where}: no numeric wp:comment_id, so it cannot be given a stable id")
-            continue
-        notes = [f"imported from {path.name} (WordPress comment {wp_id})"]
-        local = _wp_text(element, "comment_date")
-        date, date_note = _wp_date(local, _wp_text(element, "comment_date_gmt"))
-        if date is None:
-            skipped.append(f"{where}: no readable wp:comment_date")
-            continue
-        if not in_date_range(date):
-            skipped.append(
-                f"{where}: wp:comment_date {local!r} is out of range: {DATE_RANGE_HELP}; "
-                "correct the comment's date in WordPress and export again"
+        if hidden and incoming.status == "approved":
+            incoming.status = "pending"
+            incoming.notes.append(
+                f"approved on WordPress, but its post was {hidden} there, so readers never saw it; "
+                "held for you to decide"
             )
-            continue
-        if date_note:
-            notes.append(date_note)
-        approved = _wp_text(element, "comment_approved")
-        status = WP_STATUS.get(approved, "pending")
-        if approved not in WP_STATUS:
-            notes.append(f"WordPress status {approved!r} is unknown here; held for moderation")
-        url = _wp_text(element, "comment_author_url")
-        if url and http_url(url) is None:
-            notes.append(f"author URL {url!r} dropped: not an http(s) address")
-        content = next(_wp_children(element, "comment_content"), None)
-        html = content.text or "" if content is not None else ""
-        try:
-            body = meta[META_MARKDOWN] if META_MARKDOWN in meta else html_to_markdown(html)
-        except TooDeeplyNested as error:
-            skipped.append(
-                f"{where}: wp:comment_content: {error}, which no comment needs; "
-                "simplify the comment in WordPress and export again, or leave it out"
-            )
-            continue
-        incoming = IncomingComment(
-            id=comment_id,
-            post=slug,
-            author=_wp_text(element, "comment_author") or "Anonymous",
-            body=body,
-            date=date,
-            status=status,
-            where=where,
-            author_url=http_url(url),
-            content_warnings=split_tags(meta.get(META_WARNINGS, "")),
-            email=_wp_text(element, "comment_author_email") or None,
-            ip=_wp_text(element, "comment_author_IP") or None,
-            user_agent=_wp_text(element, "comment_agent") or None,
-            notes=notes,
-        )
-        if status == "rejected":
-            incoming.notes.append("trashed in WordPress")
-        by_wp_id[wp_id] = incoming
-        parent = _wp_text(element, "comment_parent")
-        if parent and parent != "0":
-            parents[wp_id] = parent
+        by_wp_id[element.id] = incoming
+        if element.parent and element.parent != "0":
+            parents[element.id] = element.parent
     for wp_id, parent in parents.items():
         comment = by_wp_id[wp_id]
         if parent in by_wp_id:
@@ -314,3 +198,77 @@ def _item_comments(path: Path, item: Element, site: str, skipped: list[str]) -> 
                 "imported as a top-level comment"
             )
     return list(by_wp_id.values())
+
+
+def _meta_notes(meta: dict[str, str]) -> list[str]:
+    """WordPress's own comment meta (spam checks, ratings), kept in the private record only."""
+    kept = {k: v for k, v in meta.items() if k not in (META_ID, META_MARKDOWN, META_WARNINGS)}
+    return [
+        f"WordPress comment meta {key!r}: {value if len(value) <= 300 else value[:299] + '…'!r}"
+        for key, value in kept.items()
+    ]
+
+
+def _incoming(
+    source: str, slug: str, element: WxrComment, key: str, skipped: list[str]
+) -> IncomingComment | None:
+    wp_id = element.id
+    where = f"{source}, post {slug!r}, comment {wp_id or '?'}"
+    kind = element.type or "comment"
+    if kind != "comment":
+        skipped.append(f"{where}: a {kind}, not a comment")
+        return None
+    meta = element.meta
+    comment_id = meta.get(META_ID, "").strip()
+    if not is_comment_id(comment_id):
+        # ASCII digits only: str.isdigit() also takes "١٢", which no comment id may hold.
+        comment_id = f"wp-{key}-{wp_id}" if re.fullmatch(r"[0-9]{1,20}", wp_id) else ""
+    if not comment_id:
+        skipped.append(f"{where}: no numeric wp:comment_id, so it cannot be given a stable id")
+        return None
+    notes = [f"imported from {source} (WordPress comment {wp_id})"]
+    date, date_note = wp_date(element.date, element.date_gmt)
+    if date is None:
+        skipped.append(f"{where}: no readable wp:comment_date")
+        return None
+    if not in_date_range(date):
+        skipped.append(
+            f"{where}: wp:comment_date {element.date!r} is out of range: {DATE_RANGE_HELP}; "
+            "correct the comment's date in WordPress and export again"
+        )
+        return None
+    if date_note:
+        notes.append(date_note)
+    notes += _meta_notes(meta)
+    status = WP_STATUS.get(element.approved, "pending")
+    if element.approved not in WP_STATUS:
+        notes.append(f"WordPress status {element.approved!r} is unknown here; held for moderation")
+    url = element.author_url
+    if url and http_url(url) is None:
+        notes.append(f"author URL {url!r} dropped: not an http(s) address")
+    try:
+        body = meta[META_MARKDOWN] if META_MARKDOWN in meta else html_to_markdown(element.content)
+    except TooDeeplyNested as error:
+        skipped.append(
+            f"{where}: wp:comment_content: {error}, which no comment needs; "
+            "simplify the comment in WordPress and export again, or leave it out"
+        )
+        return None
+    incoming = IncomingComment(
+        id=comment_id,
+        post=slug,
+        author=element.author or "Anonymous",
+        body=body,
+        date=date,
+        status=status,
+        where=where,
+        author_url=http_url(url),
+        content_warnings=split_tags(meta.get(META_WARNINGS, "")),
+        email=element.author_email or None,
+        ip=element.author_ip or None,
+        user_agent=element.user_agent or None,
+        notes=notes,
+    )
+    if status == "rejected":
+        incoming.notes.append("trashed in WordPress")
+    return incoming
