@@ -299,7 +299,7 @@ def test_each_comment_has_a_reply_link_that_works_without_javascript(form_site: 
     assert links[0].text() == "Reply to Mina"
 
 
-def test_a_closed_post_keeps_its_thread_and_says_so_instead_of_a_form(form_site: Path) -> None:
+def test_a_closed_post_keeps_its_thread_and_says_so_instead_of_a_form(form_site: Path, dev_site: Path) -> None:
     for slug in ("closed-post", "old-post"):
         html = article_html(form_site, slug)
         section = comments_section(html)
@@ -308,6 +308,9 @@ def test_a_closed_post_keeps_its_thread_and_says_so_instead_of_a_form(form_site:
         assert "comment__reply" not in section and "1 comment</h2>" in section
         assert "comment-form.js" not in html
     assert "comments__closed" not in article_html(form_site, "open-post")
+    # Closed before anyone wrote: no "yet" promising comments that cannot come.
+    closed_empty = comments_section(article_html(dev_site, "repair-slowly"))
+    assert "Comments are closed on this post." in closed_empty and "No comments yet." not in closed_empty
 
 
 def test_a_gated_posts_form_waits_behind_the_gate_with_its_comments(form_site: Path) -> None:
