@@ -127,3 +127,31 @@ def test_comments_arriving_in_two_processes_at_once_are_all_kept(tmp_path: Path)
     assert stores.private.ids() == sorted(received)
     assert_store_consistent(stores)
     assert len(stores.private.audit_entries()) == 50
+
+
+def test_threads_sharing_a_new_store_take_turns(tmp_path: Path) -> None:
+    """The receiver's threads share one PrivateStore: making its lock must not race (a lock made
+    twice let the first one go while its holder was still inside)."""
+    import threading
+    import time
+
+    for attempt in range(6):
+        store = make_stores(tmp_path / str(attempt)).private
+        inside: list[int] = []
+        most = [0]
+        start = threading.Barrier(8)
+
+        def work() -> None:
+            start.wait(timeout=30)
+            with store.locked():
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+                time.sleep(0.002)  # stays inside a moment, so that an overlap would show
+                inside.pop()
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert most[0] == 1, f"attempt {attempt}: {most[0]} threads held the lock at once"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +50,9 @@ class PrivateStore:
         self.lock_path = self.root / ".lock"
         self.lock_timeout = lock_timeout
         self._lock: FileLock | None = None
+        # Guards making the FileLock: two threads (the receiver's) making one each would replace
+        # the first, whose finaliser then releases the lock while its holder is still inside.
+        self._making_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"PrivateStore({str(self.root)!r})"
@@ -64,11 +68,13 @@ class PrivateStore:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store-wide lock (re-entrant within one process)."""
-        if self._lock is None:
-            self._make_folder(self.root)
-            self._lock = FileLock(self.lock_path, timeout=self.lock_timeout)
+        with self._making_lock:
+            if self._lock is None:
+                self._make_folder(self.root)
+                self._lock = FileLock(self.lock_path, timeout=self.lock_timeout)
+            lock = self._lock
         try:
-            self._lock.acquire()
+            lock.acquire()
         except Timeout:
             # The lock is the operating system's (flock): it ends with the process holding it,
             # even one that crashed, so there is never a stale lock file to delete.
@@ -79,7 +85,7 @@ class PrivateStore:
         try:
             yield
         finally:
-            self._lock.release()
+            lock.release()
 
     def record_path(self, comment_id: str) -> Path:
         if not is_comment_id(comment_id):
