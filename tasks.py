@@ -457,3 +457,34 @@ def comments_import(c, file="", private="", content=""):
         print(report.summary())
         if report.statuses.get("approved"):
             print(DEPLOY_REMINDER)
+
+
+@task(
+    name="import-disqus",
+    help={"file": "the .xml export Disqus sends (Admin > Community > Export)",
+          "hold": "hold every comment for moderation instead of publishing those Disqus showed",
+          **STORE_HELP},
+)
+def import_disqus(c, file="", hold=False, private="", content=""):
+    """Import a Disqus export's comments under their posts; running it again adds nothing twice."""
+    from comments.config import comments_settings
+    from comments.desk.triage import TriageRules
+    from importers.disqus import import_disqus as import_export, site_posts
+
+    with _comments_errors("import-disqus"):
+        if not file:
+            raise HarbourError("import-disqus needs --file PATH, the .xml export Disqus sends")
+        settings = _settings()
+        stores = _comment_stores(private, content)
+        site = site_posts(
+            stores.content_dir, settings["ARTICLE_PATHS"], article_url=settings["ARTICLE_URL"],
+            timezone_name=settings["TIMEZONE"],
+        )
+        rules = TriageRules.from_settings(comments_settings(settings))
+        report = import_export(
+            stores, rules, file, site=site, hold=hold,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+        print(report.summary())
+        if report.comments.statuses.get("approved"):
+            print(DEPLOY_REMINDER)
