@@ -53,7 +53,7 @@ STATIC_PATHS = ["images"]
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["safety", "trigger_tags", "content_warnings", "comments"]
+PLUGINS = ["safety", "writing", "trigger_tags", "content_warnings", "comments"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.
@@ -95,6 +95,13 @@ PAGINATION_PATTERNS = (
 TYPOGRIFY = True
 SUMMARY_MAX_LENGTH = 45
 MARKDOWN = {
+WRITING = {
+    # The shelves a post may sit on; a post with another Category stops the build (None: any).
+    "categories": ["Therapy", "Recovery", "Self-care", "Peer support", "Notes"],
+}
+# A post without a Category line goes on this shelf (not on one named after its folder).
+DEFAULT_CATEGORY = "Notes"
+USE_FOLDER_AS_CATEGORY = False
     "extension_configs": {
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},

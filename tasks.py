@@ -1,4 +1,4 @@
-"""Tasks for writing, building, testing and publishing the blog. `invoke --list` shows them all.
+"""Tasks for writing, building, testing and publishing the blog. `python3 dev.py --list` shows them all.
 
 Each task is a thin wrapper: the work is done by plain functions in plugins/, which the
 tests call directly.
@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from harbour.arguments import refuse_control_characters  # noqa: E402
-from harbour.build import build_site, load_settings, output_locked, rebuild_on_changes, remove_site  # noqa: E402
+from harbour.build import (  # noqa: E402
+    BuildReport, build_report, load_settings, output_locked, rebuild_on_changes, remove_site,
+)
 from harbour.errors import HarbourError  # noqa: E402
 
 DEV_SETTINGS = ROOT / "pelicanconf.py"
@@ -38,11 +40,25 @@ def _build_errors():
         raise Exit(f"Build failed: {error}", code=1) from None
 
 
-def _build(settings_file: Path, **overrides: object) -> dict:
-    with _build_errors():
-        settings = dict(build_site(settings_file, **overrides))
-    print(f"Built the site into {settings['OUTPUT_PATH']}")
-    return settings
+def _show(report: BuildReport) -> None:
+    """Each warning, then the build's one outcome line ("Built with 2 warnings (above): ...")."""
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    print(report.outcome(), flush=True)
+
+
+def _build(settings_file: Path, *, strict_task: str = "", **overrides: object) -> dict:
+    """Build and show the outcome; ``strict_task`` names a task whose warnings stop the build."""
+    try:
+        report = build_report(settings_file, warnings_are_errors=bool(strict_task), **overrides)
+    except HarbourError as error:
+        hint = ""
+        if strict_task and any(problem.startswith("warning: ") for problem in error.problems):
+            hint = (f"\n{strict_task} treats warnings as errors: fix them, or run "
+                    f"`python3 dev.py {strict_task} --allow-warnings` to build anyway")
+        raise Exit(f"Build failed: {error}{hint}", code=1) from None
+    _show(report)
+    return dict(report.settings)
 
 
 @task
@@ -73,7 +89,7 @@ def regenerate(c):
     from pelican.utils import wait_for_changes
 
     # Not Pelican's own --autoreload: it writes straight into output/, so a failed build
-    # leaves half a site there and a writer's `invoke build` meanwhile mixes two sites.
+    # leaves half a site there and a writer's `python3 dev.py build` meanwhile mixes two sites.
     with _build_errors():
         settings = _settings()
 
@@ -84,7 +100,7 @@ def regenerate(c):
     try:
         rebuild_on_changes(
             DEV_SETTINGS, changes(),
-            built=lambda built: print(f"Built the site into {built['OUTPUT_PATH']}", flush=True),
+            built=_show,
             failed=lambda error: print(f"Build failed: {error}", file=sys.stderr, flush=True),
         )
     except KeyboardInterrupt:
@@ -107,45 +123,43 @@ def reserve(c):
     serve(c)
 
 
-@task
-def preview(c):
-    """Build the production site into output/, with feeds (publishconf.py)."""
-    _build(PUBLISH_SETTINGS)
+ALLOW_WARNINGS_HELP = {"allow_warnings": "build even when there are warnings (by default they stop it)"}
+
+
+@task(help=ALLOW_WARNINGS_HELP)
+def preview(c, allow_warnings=False):
+    """Build the production site into output/, with feeds (publishconf.py); warnings stop it."""
+    _build(PUBLISH_SETTINGS, strict_task="" if allow_warnings else "preview")
 
 
 @task
 def livereload(c):
     """Build and serve the site at http://127.0.0.1:8000/, rebuilding and reloading on every save."""
-    from livereload import Server
+    from harbour.serve import serve_with_livereload
 
-    def rebuild_quietly() -> None:
-        # A mistake in a post should be shown, not stop the preview server. build_site
-        # takes the output lock: a writer's `invoke build` meanwhile waits its turn.
-        try:
-            build_site(DEV_SETTINGS)
-        except HarbourError as error:
-            print(f"Build failed: {error}", file=sys.stderr)
-
-    settings = _settings()
-    rebuild_quietly()
-    server = Server()
-    for pattern in (
-        str(DEV_SETTINGS),
-        f"{settings['PATH']}/**/*",
-        f"{settings['THEME']}/**/*",
-        str(ROOT / "plugins" / "**" / "*.py"),
-    ):
-        server.watch(pattern, rebuild_quietly)
-    server.serve(host=settings["BIND"], port=settings["PORT"], root=settings["OUTPUT_PATH"])
+    with _build_errors():
+        settings = _settings()
+    # A mistake in a post is shown (in the terminal and in the browser), not a reason to stop
+    # the server. Each build takes the output lock: a `python3 dev.py build` meanwhile waits.
+    serve_with_livereload(
+        settings["OUTPUT_PATH"], host=settings["BIND"], port=settings["PORT"],
+        build=lambda: _show(build_report(DEV_SETTINGS)),
+        watched=[
+            str(DEV_SETTINGS),
+            f"{settings['PATH']}/**/*",
+            f"{settings['THEME']}/**/*",
+            str(ROOT / "plugins" / "**" / "*.py"),
+        ],
+    )
 
 
-@task
-def publish(c):
+@task(help=ALLOW_WARNINGS_HELP)
+def publish(c, allow_warnings=False):
     """Build the production site and upload it with rsync to PUBLISH_RSYNC_TARGET (publishconf.py)."""
     # Locked from build to end of upload: a livereload rebuild meanwhile would swap the dev
     # site (drafts, local links) into output/ and upload that instead.
     with _build_errors(), output_locked(_settings(publish=True)["OUTPUT_PATH"]):
-        settings = _build(PUBLISH_SETTINGS)
+        settings = _build(PUBLISH_SETTINGS, strict_task="" if allow_warnings else "publish")
         target = settings["PUBLISH_RSYNC_TARGET"]
         c.run(
             "rsync --delete --exclude '.DS_Store' -pthrvz -c -e ssh "
@@ -154,11 +168,11 @@ def publish(c):
         )
 
 
-@task(name="gh-pages")
-def gh_pages(c):
+@task(name="gh-pages", help=ALLOW_WARNINGS_HELP)
+def gh_pages(c, allow_warnings=False):
     """Build the production site and push it to the GitHub Pages branch (ghp-import)."""
     with _build_errors(), output_locked(_settings(publish=True)["OUTPUT_PATH"]):  # as in publish
-        settings = _build(PUBLISH_SETTINGS)
+        settings = _build(PUBLISH_SETTINGS, strict_task="" if allow_warnings else "gh-pages")
         branch = settings["GITHUB_PAGES_BRANCH"]
         c.run(
             f"{shlex.quote(sys.executable)} -m ghp_import -b {shlex.quote(branch)} "
@@ -236,7 +250,7 @@ def _comments_errors(name: str):
         raise Exit(f"{name}: {error}", code=1) from None
 
 
-DEPLOY_REMINDER = "Run `invoke publish` (or your deploy) to update the live site."
+DEPLOY_REMINDER = "Run `python3 dev.py publish` (or your deploy) to update the live site."
 
 
 def _report(name: str, outcomes, *, changes_site: bool = False) -> None:

@@ -199,7 +199,7 @@ def test_regenerate_rebuilds_whole_sites_and_keeps_the_last_good_one_after_a_mis
 
     rebuild_on_changes(
         DEV_SETTINGS, changes(),
-        built=lambda built: events.append(f"built {built['OUTPUT_PATH']}"),
+        built=lambda built: events.append(f"built {built.settings['OUTPUT_PATH']}"),
         failed=lambda error: events.append(f"failed {error}"),
         OUTPUT_PATH=str(output), CACHE_PATH=str(tmp_path / "cache"), PATH=str(content),
     )

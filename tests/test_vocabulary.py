@@ -246,6 +246,23 @@ def test_the_project_vocabulary_loads_cleanly() -> None:
     assert vocabulary.source == str(PROJECT_VOCABULARY)
 
 
+TERMS_WRITERS_USE = Path(__file__).parent / "fixtures" / "content_warning_terms.yml"
+
+
+def test_the_terms_writers_use_for_content_warnings_resolve_in_the_shipped_vocabulary() -> None:
+    import yaml
+
+    collected = yaml.safe_load(TERMS_WRITERS_USE.read_text(encoding="utf-8"))
+    vocabulary = load_vocabulary(PROJECT_VOCABULARY)
+    terms, left_out = collected["terms"], collected["not_in_vocabulary"]
+    assert len(terms) + len(left_out) >= 60
+    assert {t["source"] for t in [*terms, *left_out]} <= set(collected["sources"])
+    resolved = {t["term"]: getattr(vocabulary.resolve(t["term"]), "slug", None) for t in terms}
+    assert resolved == {t["term"]: t["slug"] for t in terms}
+    for term in left_out:
+        assert vocabulary.resolve(term["term"]) is None and term["reason"].strip(), term
+
+
 def test_a_valid_file_loads(tmp_path: Path) -> None:
     path = write_vocabulary(tmp_path, """\
         triggers:
@@ -278,6 +295,20 @@ ONE_PROBLEM = {
         """,
         "{path}:3: not valid YAML (while parsing a block collection, expected <block end>, "
         "but found '<block mapping start>'); check the indentation and quoting around this line",
+    ),
+    "unclosed quote, reported where it opens": (
+        """\
+        triggers:
+          - slug: grief
+            label: "Grief
+            description: Grieving someone.
+          - slug: death
+            label: Death
+            description: Death and dying.
+        """,
+        "{path}:3: not valid YAML: a quoted text starts on this line and is never closed (found "
+        "unexpected end of stream at line 8); close the quote on this line, and write a quote inside "
+        "the text as \\\" within double quotes or as '' within single quotes",
     ),
     "empty file": (
         "",

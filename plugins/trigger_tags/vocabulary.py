@@ -374,6 +374,16 @@ def _yaml_problem(error: yaml.YAMLError, source: str) -> str:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     reason = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
+    opened = getattr(error, "context_mark", None)
+    if context == "while scanning a quoted scalar" and opened is not None:
+        # YAML notices an unclosed quote where it gives up (often the end of the file);
+        # the writer's mistake is where the quote opens.
+        ended = f" at line {mark.line + 1}" if mark is not None and mark.line != opened.line else ""
+        return (
+            f"{where(source, opened.line + 1)}: not valid YAML: a quoted text starts on this line and is "
+            f"never closed ({reason}{ended}); close the quote on this line, and write a quote inside "
+            "the text as \\\" within double quotes or as '' within single quotes"
+        )
     detail = f"{context}, {reason}" if context else reason
     return (
         f"{where(source, mark.line + 1 if mark else None)}: not valid YAML ({detail}); "
