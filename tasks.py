@@ -298,9 +298,12 @@ def comments_show(c, id, private="", content=""):
 def comments_approve(c, id, private="", content=""):
     """Approve comments: publish them to content/comments/<post>/<id>.md."""
     from comments.desk.moderation import approve_comments
+    from comments.transfer.export import read_post_info
 
     with _comments_errors("comments-approve"):
-        outcomes = approve_comments(_comment_stores(private, content), id)
+        settings, stores = _settings(), _comment_stores(private, content)
+        posts = read_post_info(stores.content_dir, settings["ARTICLE_PATHS"], timezone_name=settings["TIMEZONE"])
+        outcomes = approve_comments(stores, id, post_slugs=set(posts))
         _report("comments-approve", outcomes, changes_site=True)
 
 
@@ -502,3 +505,28 @@ def import_disqus(c, file="", hold=False, private="", content=""):
         print(report.summary())
         if report.comments.statuses.get("approved"):
             print(DEPLOY_REMINDER)
+
+
+@task(
+    name="comments-receive",
+    help={
+        "host": "the address to listen on (default 127.0.0.1; another needs --public)",
+        "port": "the port (default 8001, where pelicanconf.py's form_action points)",
+        "site": "the built output folder holding the comment manifest (default OUTPUT_PATH), or the "
+                "published site's address (https://example.org/), fetched every minute",
+        "public": "listen on an address other machines reach (normally a reverse proxy listens instead)",
+        "publish": "read publishconf.py (the published site's settings) instead of pelicanconf.py",
+        "threads": "how many requests are answered at once (default 4)",
+        **STORE_HELP,
+    },
+)
+def comments_receive(c, host="127.0.0.1", port=8001, site="", public=False, publish=False, threads=4,
+                     private="", content=""):
+    """Receive comments from the site's form at http://HOST:PORT/comments (waitress; Ctrl+C to stop)."""
+    from comments.receiver.serve import serve_receiver
+
+    with _comments_errors("comments-receive"):
+        serve_receiver(
+            PUBLISH_SETTINGS if publish else DEV_SETTINGS, host=host, port=int(port), site=site or None,
+            public=public, private=private or None, content=content or None, threads=int(threads),
+        )

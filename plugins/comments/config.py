@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -154,7 +155,7 @@ SCHEMA = {
     "form_action": Option(
         None,
         "the address the comment form under each post sends to: your comment receiver's /comments "
-        "address (see `invoke comments-receive`); None: no form, the page says how else to respond",
+        "address (see `python3 dev.py comments-receive`); None: no form, the page says how else to respond",
         optional(_form_action),
     ),
     "open": Option(True, "whether comments are open on posts at all (a post's 'Comments: closed' "
@@ -212,6 +213,18 @@ class CommentStores:
     private: PrivateStore
     public_dir: Path
     content_dir: Path
+    # The site's TIMEZONE: a comment file's Date written without a UTC offset is read in it.
+    zone: tzinfo | None = None
+
+
+def site_zone(settings: Mapping[str, Any]) -> tzinfo | None:
+    """The site's TIMEZONE, or None when it is unset or unknown (Pelican reports that)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(settings["TIMEZONE"]) if settings.get("TIMEZONE") else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 def comment_stores(
@@ -240,4 +253,5 @@ def comment_stores(
         private=PrivateStore(private_dir, lock_timeout=float(conf["lock_timeout"])),
         public_dir=public_dir,
         content_dir=content_dir,
+        zone=site_zone(settings),
     )

@@ -7,7 +7,7 @@ import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,12 +76,18 @@ def format_date(date: datetime) -> str:
     return date.replace(microsecond=0).isoformat(sep=" ")
 
 
-def parse_date(text: str) -> datetime:
-    """Read a timezone-aware date; ValueError says what is wrong and what is allowed."""
+def parse_date(text: str, zone: tzinfo | None = None) -> datetime:
+    """Read a timezone-aware date; ValueError says what is wrong and what is allowed.
+
+    ``zone``: the site's TIMEZONE, which a date written without a UTC offset is read in (as
+    Pelican reads a post's Date); without it such a date is refused as ambiguous.
+    """
     try:
         date = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date; write it as {DATE_EXAMPLE}") from None
+    if date.tzinfo is None and zone is not None:
+        date = date.replace(tzinfo=zone)
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError(
             f"{text!r} has no UTC offset, so its moment is ambiguous; add one, e.g. {DATE_EXAMPLE}"

@@ -115,7 +115,7 @@ def test_a_reply_waits_while_its_parent_is_not_approved(stores: CommentStores) -
     (waiting,) = approve_comments(stores, [reply])
     assert waiting.result == WAITING
     assert f"replies to {parent} by Sam, which is pending" in waiting.message
-    assert f"invoke comments-approve --id {parent} --id {reply}" in waiting.message
+    assert f"python3 dev.py comments-approve --id {parent} --id {reply}" in waiting.message
     assert comment_record(stores, reply).status == "pending" and public_files(stores) == []
     # Given together, in any order, the parent goes first.
     outcomes = approve_comments(stores, [reply, parent])
@@ -194,7 +194,7 @@ def test_a_published_comment_is_taken_down_with_unpublish_not_reject(stores: Com
     comment_id = receive(stores)
     approve_comments(stores, [comment_id])
     (refused,) = reject_comments(stores, [comment_id], "changed my mind")
-    assert refused.result == REFUSED and f"invoke comments-unpublish --id {comment_id}" in refused.message
+    assert refused.result == REFUSED and f"python3 dev.py comments-unpublish --id {comment_id}" in refused.message
     assert mark_spam(stores, [comment_id])[0].result == REFUSED
     (done,) = unpublish_comments(stores, [comment_id], "asked to remove it")
     assert done.result == DONE
@@ -211,7 +211,7 @@ def test_unpublishing_a_comment_with_published_replies_needs_them_too(stores: Co
     approve_comments(stores, [parent, reply])
     (refused,) = unpublish_comments(stores, [parent])
     assert refused.result == REFUSED
-    assert f"invoke comments-unpublish --id {parent} --id {reply}" in refused.message
+    assert f"python3 dev.py comments-unpublish --id {parent} --id {reply}" in refused.message
     assert len(public_files(stores)) == 2
     outcomes = unpublish_comments(stores, [parent, reply])
     assert [o.result for o in outcomes] == [DONE, DONE] and public_files(stores) == []
@@ -415,7 +415,7 @@ def test_a_crash_between_record_and_public_file_is_reported_and_the_next_approve
     assert comment_record(stores, comment_id).status == "approved" and public_files(stores) == []
     report = queue_report(stores)
     assert f"Needs attention:\n  - {comment_id} is approved in its record but has no public file" in report
-    assert f"invoke comments-approve --id {comment_id}" in report
+    assert f"python3 dev.py comments-approve --id {comment_id}" in report
     (outcome,) = approve_comments(stores, [comment_id])
     assert outcome.result == DONE and "published it again" in outcome.message
     assert public_files(stores) == [f"first-post/{comment_id}.md"]
@@ -435,7 +435,7 @@ def test_a_crash_during_unpublish_leaves_it_down_and_the_next_unpublish_finishes
     record = comment_record(stores, comment_id)
     shown = describe_comment(record, comment_problems(stores, record))
     assert shown.startswith(f"Needs attention: {comment_id} is approved in its record but has no public file")
-    assert f"invoke comments-unpublish --id {comment_id}" in shown
+    assert f"python3 dev.py comments-unpublish --id {comment_id}" in shown
     (outcome,) = unpublish_comments(stores, [comment_id], "asked")
     assert outcome.result == DONE
     assert comment_record(stores, comment_id).status == "rejected" and public_files(stores) == []

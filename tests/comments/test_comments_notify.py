@@ -123,8 +123,8 @@ def test_a_new_comment_mails_the_writer_and_nothing_points_at_the_commenter(smtp
     assert message["Reply-To"] is None and message["Auto-Submitted"] == "auto-generated"
     assert (smtp_server.mail_from, smtp_server.rcpt_to) == (["blog@example.org"], ["writer@example.org"])
     text = message.get_content()
-    assert "Thank you for writing this." in text and "invoke comments-show --id 3f9c2a7b1d4e" in text
-    assert "invoke comments-fetch --from https://comments.example.org/comments" in text
+    assert "Thank you for writing this." in text and "python3 dev.py comments-show --id 3f9c2a7b1d4e" in text
+    assert "python3 dev.py comments-fetch --from https://comments.example.org/comments" in text
     raw = smtp_server.messages[0].lower()
     for private in (COMMENTER_EMAIL, COMMENTER_IP, "notifytestos"):
         assert private.encode() not in raw

@@ -256,7 +256,7 @@ def test_the_forget_task_erases_unpublishes_and_never_repeats_the_address(stores
         "Erased the e-mail, IP address and browser of 1 comment by that address.",
         "The audit log records that this happened and how many, not the address.",
         f"{comment_id} unpublished: its public file is removed, its record kept",
-        "Run `invoke publish` (or your deploy) to update the live site.",
+        "Run `python3 dev.py publish` (or your deploy) to update the live site.",
     ]
     assert MINA not in (result.stdout + result.stderr).lower()
     assert stores.private.read(comment_id).status == "rejected"

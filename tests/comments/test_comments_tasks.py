@@ -58,6 +58,12 @@ def stores(tmp_path: Path) -> CommentStores:
     return make_stores(tmp_path)
 
 
+def write_first_post(stores: CommentStores) -> None:
+    """The post that receive()'s comments answer: comments-approve keeps a comment without its post waiting."""
+    (stores.content_dir / "posts").mkdir(exist_ok=True)
+    (stores.content_dir / "posts" / "first.md").write_text(post_text("First post", "first-post"), encoding="utf-8")
+
+
 def test_every_comments_task_is_listed_with_its_docstring() -> None:
     listed = invoke("--list")
     assert listed.returncode == 0, listed.stderr
@@ -69,6 +75,7 @@ def test_every_comments_task_is_listed_with_its_docstring() -> None:
 
 
 def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
+    write_first_post(stores)
     parent = receive(stores, "The parent comment")
     reply = receive(stores, "I want to die, honestly", reply_to=parent, author="Zoë")
     queue = invoke("comments-queue", *on(stores))
@@ -82,10 +89,10 @@ def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
     waiting = invoke("comments-approve", "--id", reply, *on(stores))
     assert waiting.returncode == 0
     assert f"{reply} stays waiting: it replies to {parent}" in waiting.stdout
-    assert "invoke publish" not in waiting.stdout  # nothing changed on the site
+    assert "dev.py publish" not in waiting.stdout  # nothing changed on the site
     approved = invoke("comments-approve", "--id", reply, "--id", parent, *on(stores))
     assert approved.returncode == 0, approved.stderr
-    assert approved.stdout.rstrip().endswith("Run `invoke publish` (or your deploy) to update the live site.")
+    assert approved.stdout.rstrip().endswith("Run `python3 dev.py publish` (or your deploy) to update the live site.")
     assert sorted(p.stem for p in stores.public_dir.rglob("*.md")) == sorted([parent, reply])
     assert "No comments are waiting." in invoke("comments-queue", *on(stores)).stdout
 
@@ -95,7 +102,7 @@ def test_queue_show_approve_and_unpublish(stores: CommentStores) -> None:
     done = invoke("comments-unpublish", "--id", parent, "--id", reply, "--reason", "asked", *on(stores))
     assert done.returncode == 0 and list(stores.public_dir.rglob("*.md")) == []
     # Until the next publish, the live site still shows what was just taken down.
-    assert done.stdout.rstrip().endswith("Run `invoke publish` (or your deploy) to update the live site.")
+    assert done.stdout.rstrip().endswith("Run `python3 dev.py publish` (or your deploy) to update the live site.")
     assert stores.private.read(parent).status == "rejected"
 
 
@@ -124,6 +131,7 @@ def test_unknown_ids_and_missing_options_fail_with_a_clear_message(stores: Comme
 
 
 def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, tmp_path: Path) -> None:
+    write_first_post(stores)
     first = receive(stores, "Published *one*", author="田中 ゆき", content_warnings="grief")
     invoke("comments-approve", "--id", first, *on(stores))
     for fmt in ("json", "wxr"):
@@ -149,6 +157,7 @@ def test_export_then_import_into_an_empty_site_and_again(stores: CommentStores, 
 def test_a_folder_given_as_the_file_to_import_or_export_fails_in_one_line(
     stores: CommentStores, tmp_path: Path
 ) -> None:
+    write_first_post(stores)
     comment_id = receive(stores, "hello")
     invoke("comments-approve", "--id", comment_id, *on(stores))
     folder = tmp_path / "exports"
@@ -178,7 +187,7 @@ def test_importing_a_real_wordpress_export_and_a_broken_one(stores: CommentStore
     assert "a pingback, not a comment" in result.stdout
     assert "Held for moderation: approved on the other site, but this site has no such post:" in result.stdout
     assert list(stores.public_dir.rglob("*.md")) == []
-    assert "invoke publish" not in result.stdout
+    assert "dev.py publish" not in result.stdout
     broken = invoke(
         "comments-import", "--file", str(fixtures / "wordpress-importer" / "malformed.xml"), *on(stores)
     )

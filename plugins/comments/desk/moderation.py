@@ -19,7 +19,7 @@ queue and show, and removed by the next reject, spam or unpublish of that commen
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -84,14 +84,16 @@ def _parent_status(stores: CommentStores, parent_id: str) -> tuple[str | None, P
     if stores.private.exists(parent_id):
         record = stores.private.read(parent_id)
         return record.status, record.comment
-    published = find_public_comment(stores.public_dir, parent_id)
+    published = find_public_comment(stores.public_dir, parent_id, zone=stores.zone)
     if published is not None:
         return "approved", published
     return None, None
 
 
 def _id_taken(stores: CommentStores, comment_id: str) -> bool:
-    return stores.private.exists(comment_id) or find_public_comment(stores.public_dir, comment_id) is not None
+    return stores.private.exists(comment_id) or find_public_comment(
+        stores.public_dir, comment_id, zone=stores.zone
+    ) is not None
 
 
 # --- Moderation -------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def _known_ids(stores: CommentStores, ids: Sequence[str]) -> list[str]:
     """The ids, de-duplicated in order; one HarbourError names every id that does not exist."""
     wanted = list(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
     if not wanted:
-        raise HarbourError("no comment id given; pass one or more with --id (see `invoke comments-queue`)")
+        raise HarbourError("no comment id given; pass one or more with --id (see `python3 dev.py comments-queue`)")
     problems = []
     for comment_id in wanted:
         if not is_comment_id(comment_id):
@@ -120,7 +122,7 @@ def _load(stores: CommentStores, comment_id: str) -> tuple[PrivateRecord, bool]:
     """A comment's record, and whether it exists on disk (a hand-written public comment has none)."""
     if stores.private.exists(comment_id):
         return stores.private.read(comment_id), True
-    published = find_public_comment(stores.public_dir, comment_id)
+    published = find_public_comment(stores.public_dir, comment_id, zone=stores.zone)
     if published is None:
         raise HarbourError(f"comment {comment_id!r} disappeared while this command ran; run it again")
     record = PrivateRecord(
@@ -150,32 +152,49 @@ def _parents_first(stores: CommentStores, ids: list[str]) -> list[str]:
 
 
 def approve_comments(
-    stores: CommentStores, ids: Sequence[str], *, moderator: str | None = None
+    stores: CommentStores,
+    ids: Sequence[str],
+    *,
+    moderator: str | None = None,
+    post_slugs: Collection[str] | None = None,
 ) -> list[Outcome]:
-    """Publish comments. A reply whose parent is not approved keeps waiting, with the reason."""
+    """Publish comments. A reply whose parent is not approved keeps waiting, with the reason.
+
+    ``post_slugs``: the site's posts; a comment on a post not among them keeps waiting too,
+    since the build refuses comments without their post.
+    """
     moderator = moderator or current_moderator()
     wanted = _known_ids(stores, ids)
     outcomes = []
     for comment_id in _parents_first(stores, wanted):
         with stores.private.locked():
-            outcomes.append(_approve_one(stores, comment_id, wanted, moderator))
+            outcomes.append(_approve_one(stores, comment_id, wanted, moderator, post_slugs))
     return outcomes
 
 
-def _approve_one(stores: CommentStores, comment_id: str, batch: list[str], moderator: str) -> Outcome:
+def _approve_one(
+    stores: CommentStores, comment_id: str, batch: list[str], moderator: str, post_slugs: Collection[str] | None
+) -> Outcome:
     record, _ = _load(stores, comment_id)
     comment = record.comment
     path = public_comment_path(stores.public_dir, comment.post, comment_id)
-    if record.status == "approved":
-        if not path.exists():
-            # The writer asks for it by id: publishing is what they want now, whichever step stopped.
-            write_public_comment(stores.public_dir, comment)
-            return Outcome(
-                comment_id, DONE,
-                f"{comment_id} was approved but had no public file (a step was interrupted, or the file "
-                f"was deleted by hand); published it again as {path}",
-            )
+    if record.status == "approved" and path.exists():
         return Outcome(comment_id, UNCHANGED, f"{comment_id} is approved already")
+    if post_slugs is not None and comment.post not in post_slugs:
+        return Outcome(
+            comment_id, WAITING,
+            f"{comment_id} stays {record.status}, unpublished: it answers the post {comment.post!r}, which "
+            f"this site does not have (no post in {stores.content_dir} has that slug), and the build refuses "
+            "a comment without its post; approve it once the post exists, or check the post's 'Slug:'",
+        )
+    if record.status == "approved":  # but without its public file
+        # The writer asks for it by id: publishing is what they want now, whichever step stopped.
+        write_public_comment(stores.public_dir, comment)
+        return Outcome(
+            comment_id, DONE,
+            f"{comment_id} was approved but had no public file (a step was interrupted, or the file "
+            f"was deleted by hand); published it again as {path}",
+        )
     if comment.reply_to:
         parent_status, parent = _parent_status(stores, comment.reply_to)
         if parent is None:
@@ -184,7 +203,7 @@ def _approve_one(stores: CommentStores, comment_id: str, batch: list[str], moder
                            "publishing it would make an orphaned reply")
         if parent_status != "approved":
             hint = (
-                f"approve both together: invoke comments-approve --id {comment.reply_to} --id {comment_id}"
+                f"approve both together: python3 dev.py comments-approve --id {comment.reply_to} --id {comment_id}"
                 if comment.reply_to not in batch
                 else "the parent was not approved in this run"
             )
@@ -250,7 +269,7 @@ def _set_status(stores: CommentStores, ids: Sequence[str], status: str, action: 
                 outcomes.append(Outcome(
                     comment_id, REFUSED,
                     f"{comment_id} is published; to take it down use: "
-                    f"invoke comments-unpublish --id {comment_id} (the comment stays in the private store)",
+                    f"python3 dev.py comments-unpublish --id {comment_id} (the comment stays in the private store)",
                 ))
                 continue
             removed = _take_down(stores, record)
@@ -297,7 +316,7 @@ def _unpublish_one(
         message = f"{comment_id} is {record.status}, not published; nothing to unpublish"
         return Outcome(comment_id, result, message)
     replies = sorted(
-        c.id for c in read_public_comments(stores.public_dir)
+        c.id for c in read_public_comments(stores.public_dir, zone=stores.zone)
         if c.reply_to == comment_id and c.id not in batch
     )
     if replies:
@@ -306,7 +325,7 @@ def _unpublish_one(
             comment_id, REFUSED,
             f"{comment_id} has {len(replies)} published repl{'y' if len(replies) == 1 else 'ies'} "
             f"({', '.join(replies)}) that would answer nothing; unpublish them together: "
-            f"invoke comments-unpublish --id {comment_id} {more}",
+            f"python3 dev.py comments-unpublish --id {comment_id} {more}",
         )
     _take_down(stores, record)
     record.status, record.reason = "rejected", reason

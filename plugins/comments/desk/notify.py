@@ -209,7 +209,7 @@ def _text(
     if CRISIS in record.flags:
         lines += [
             "POSSIBLE CRISIS: the words may be someone in danger. Read it first, and consider writing to "
-            f"them privately before deciding: `invoke comments-show --id {comment.id}` shows how to reach "
+            f"them privately before deciding: `python3 dev.py comments-show --id {comment.id}` shows how to reach "
             "them.",
             "",
         ]
@@ -223,13 +223,13 @@ def _text(
     if conf["include_text"]:
         body = comment.body if len(comment.body) <= EXCERPT_MAX else comment.body[:EXCERPT_MAX] + "…"
         lines += ["----- their comment -----", body, "-------------------------", ""]
-    fetch = f"invoke comments-fetch --from {receiver_url or '...'}"
+    fetch = f"python3 dev.py comments-fetch --from {receiver_url or '...'}"
     lines += [
         "To read and moderate it:",
         f"  {fetch}    (when the receiver runs on another machine)",
-        "  invoke comments-queue",
-        f"  invoke comments-show --id {comment.id}",
-        f"  invoke comments-approve --id {comment.id}",
+        "  python3 dev.py comments-queue",
+        f"  python3 dev.py comments-show --id {comment.id}",
+        f"  python3 dev.py comments-approve --id {comment.id}",
         "",
         "This e-mail holds neither the commenter's e-mail nor their IP address, and replying to it does "
         "not reach them.",

@@ -109,7 +109,7 @@ class PrivateStore:
             raise HarbourError(
                 f"no comment with id {comment_id!r} in the private store {self.root}"
                 + did_you_mean(comment_id, self.ids())
-                + "; `invoke comments-queue` lists the waiting ones"
+                + "; `python3 dev.py comments-queue` lists the waiting ones"
             ) from None
         try:
             data = json.loads(text)

@@ -7,6 +7,7 @@ would otherwise show up as a comment silently missing from a post.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timezone, tzinfo
 from pathlib import Path
 
 from comments.model import (
@@ -57,8 +58,13 @@ def split_tags(value: str) -> tuple[str, ...]:
     return tuple(tag.strip() for tag in value.split(",") if tag.strip())
 
 
-def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = None) -> PublicComment:
-    """Read one public comment file's text; HarbourError lists every problem with its line."""
+def parse_comment_text(
+    text: str, *, path: Path, post: str, shown: str | None = None, zone: tzinfo | None = None
+) -> PublicComment:
+    """Read one public comment file's text; HarbourError lists every problem with its line.
+
+    ``zone``: the site's TIMEZONE, for a Date written without a UTC offset.
+    """
     shown = shown or str(path)
     problems: list[str] = []
     comment_id = path.stem
@@ -107,7 +113,7 @@ def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = 
     date = None
     if fields.get("Date"):
         try:
-            date = parse_date(fields["Date"])
+            date = parse_date(fields["Date"], zone)
         except ValueError as error:
             problems.append(f"{where(shown, lines['Date'])}: Date {error}")
     reply_to = fields.get("Reply-To") or None
@@ -155,7 +161,9 @@ def parse_comment_text(text: str, *, path: Path, post: str, shown: str | None = 
     )
 
 
-def parse_comment_file(path: Path, *, post: str, shown: str | None = None) -> PublicComment:
+def parse_comment_file(
+    path: Path, *, post: str, shown: str | None = None, zone: tzinfo | None = None
+) -> PublicComment:
     shown = shown or str(path)
     try:
         # utf-8-sig: an editor's byte order mark would otherwise become part of the first header.
@@ -164,7 +172,7 @@ def parse_comment_file(path: Path, *, post: str, shown: str | None = None) -> Pu
         raise HarbourError(
             f"{shown}: not valid UTF-8 (byte {error.start}); save the file as UTF-8"
         ) from None
-    return parse_comment_text(text, path=path, post=post, shown=shown)
+    return parse_comment_text(text, path=path, post=post, shown=shown, zone=zone)
 
 
 def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[str, Path] | str]:
@@ -192,19 +200,21 @@ def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[
             yield entry.name, path
 
 
-def read_public_comments(public_dir: Path, *, shown_root: Path | None = None) -> list[PublicComment]:
+def read_public_comments(
+    public_dir: Path, *, shown_root: Path | None = None, zone: tzinfo | None = None
+) -> list[PublicComment]:
     """Every comment in the public store; one HarbourError lists every problem in every file.
 
     A missing folder means no comments yet. ``shown_root`` shortens the paths in messages.
     """
-    comments, problems = collect_public_comments(public_dir, shown_root=shown_root)
+    comments, problems = collect_public_comments(public_dir, shown_root=shown_root, zone=zone)
     if problems:
         raise HarbourError(problems)
     return comments
 
 
 def collect_public_comments(
-    public_dir: Path, *, shown_root: Path | None = None
+    public_dir: Path, *, shown_root: Path | None = None, zone: tzinfo | None = None
 ) -> tuple[list[PublicComment], list[str]]:
     """The readable comments of the public store, and a message for each file that is not."""
     public_dir = Path(public_dir)
@@ -218,7 +228,7 @@ def collect_public_comments(
             continue
         post, path = item
         try:
-            comments.append(parse_comment_file(path, post=post, shown=where(path, root=shown_root)))
+            comments.append(parse_comment_file(path, post=post, shown=where(path, root=shown_root), zone=zone))
         except HarbourError as error:
             problems += error.problems
     return comments, problems
@@ -274,19 +284,22 @@ def public_length_problems(
             )
             continue
         try:
-            comment = parse_comment_file(path, post=post, shown=shown)
+            # Any zone will do: lengths do not depend on the date, which the build reads later.
+            comment = parse_comment_file(path, post=post, shown=shown, zone=timezone.utc)
         except HarbourError:
             continue
         problems += _length_problems(comment, limits, shown)
     return problems
 
 
-def find_public_comment(public_dir: Path, comment_id: str) -> PublicComment | None:
+def find_public_comment(
+    public_dir: Path, comment_id: str, *, zone: tzinfo | None = None
+) -> PublicComment | None:
     """The published comment with this id, wherever it is, or None."""
     if not is_comment_id(comment_id):
         return None  # and never a glob pattern
     for path in sorted(Path(public_dir).glob(f"*/{comment_id}.md")):
-        return parse_comment_file(path, post=path.parent.name)
+        return parse_comment_file(path, post=path.parent.name, zone=zone)
     return None
 
 

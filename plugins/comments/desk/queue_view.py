@@ -29,15 +29,15 @@ def comment_problems(stores: CommentStores, record: PrivateRecord) -> list[str]:
         return [
             f"{comment_id} is approved in its record but has no public file, so it is not on the site: "
             "an unpublish or an approval was interrupted, or the file was deleted by hand. It stays off "
-            f"the site until you decide: publish it with `invoke comments-approve --id {comment_id}`, or "
-            f"record the take-down with `invoke comments-unpublish --id {comment_id}`"
+            f"the site until you decide: publish it with `python3 dev.py comments-approve --id {comment_id}`, or "
+            f"record the take-down with `python3 dev.py comments-unpublish --id {comment_id}`"
         ]
     if record.status != "approved" and published.exists():
         return [
             f"{comment_id} is {record.status} in its record, but its public file {published} exists, so the "
             "next build publishes it (an approval was interrupted, or the file was copied in by hand). "
-            f"Take it down with `invoke comments-reject --id {comment_id} --reason \"...\"` "
-            f"or keep it with `invoke comments-approve --id {comment_id}`"
+            f"Take it down with `python3 dev.py comments-reject --id {comment_id} --reason \"...\"` "
+            f"or keep it with `python3 dev.py comments-approve --id {comment_id}`"
         ]
     return []
 
@@ -99,7 +99,7 @@ def format_queue(records: Sequence[PrivateRecord], *, excerpt_width: int = 40) -
     footer = f"{len(records)} waiting"
     if crisis:
         footer += (f"; {crisis} possible crisis (!!): read first, and consider writing to them privately "
-                   "before deciding (invoke comments-show --id ID shows their e-mail)")
+                   "before deciding (python3 dev.py comments-show --id ID shows their e-mail)")
     return "\n".join(lines + ["", footer])
 
 

@@ -217,7 +217,7 @@ def comment_threads(
     zone: tzinfo | None = None,
 ) -> dict[str, list[CommentNode]]:
     """Every post's threads from the public store; one HarbourError lists every problem found."""
-    comments, problems = collect_public_comments(public_dir, shown_root=shown_root)
+    comments, problems = collect_public_comments(public_dir, shown_root=shown_root, zone=zone)
     problems += thread_problems(comments, post_slugs, public_dir=public_dir, shown_root=shown_root)
     if problems:
         raise HarbourError(problems)

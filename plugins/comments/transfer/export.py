@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -281,6 +282,31 @@ def read_post_info(
     return posts
 
 
+def git_would_track(path: str | Path) -> Path | None:
+    """The git repository ``path`` lies in when git does not ignore it, else None.
+
+    None too where git is not installed or the folder is in no repository: then nothing
+    would commit the file by accident.
+    """
+    folder = Path(path).absolute().parent
+    while not folder.is_dir():
+        folder = folder.parent
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30
+        )
+        if top.returncode != 0:
+            return None
+        # --no-index: a file git already tracks is still only "ignored" when a pattern says so.
+        ignored = subprocess.run(
+            ["git", "-C", str(folder), "check-ignore", "-q", "--no-index", str(Path(path).absolute())],
+            capture_output=True, timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return None if ignored.returncode == 0 else Path(top.stdout.strip())
+
+
 def export_comments(
     stores: CommentStores,
     fmt: str,
@@ -314,7 +340,15 @@ def export_comments(
                     f"{output} is inside {folder}, which is published; write an export with private "
                     "fields somewhere private, e.g. private/comments-backup.json"
                 )
-    comments = read_public_comments(stores.public_dir)
+        repository = git_would_track(output)
+        if repository is not None:
+            raise HarbourError(
+                f"{output} is inside the git repository {repository} and git does not ignore it, so the "
+                "next `git add` would commit commenters' e-mail and IP addresses; write an export with "
+                "private fields into a folder git ignores (e.g. --output private/comments-backup.json) "
+                "or outside the project"
+            )
+    comments = read_public_comments(stores.public_dir, zone=stores.zone)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     if fmt == "json":
         private = None
