@@ -477,6 +477,33 @@ def comments_import(c, file="", private="", content=""):
 
 
 @task(
+    name="import-wordpress",
+    help={"file": "the .xml export WordPress writes (Tools > Export > All content)",
+          "media": "the folder of your media library export (its 2012/, 2013/, ... or wp-content/uploads/)",
+          **STORE_HELP},
+)
+def import_wordpress(c, file="", media="", private="", content=""):
+    """Import a WordPress export's posts, pages, images and comments; running it again adds nothing twice."""
+    from comments.config import comments_settings
+    from comments.desk.triage import TriageRules
+    from importers.wordpress import SiteSettings, import_wordpress as import_export, print_progress
+
+    with _comments_errors("import-wordpress"):
+        if not file:
+            raise HarbourError("import-wordpress needs --file PATH, the .xml export WordPress writes")
+        refuse_control_characters({"--file": file, "--media": media})
+        settings = _settings()
+        stores = _comment_stores(private, content)
+        site = SiteSettings.from_pelican({**settings, "PATH": str(stores.content_dir)})
+        rules = TriageRules.from_settings(comments_settings(settings))
+        report = import_export(file, site, stores, rules, media=media or None, progress=print_progress())
+        print(report.summary())
+        if report.changed_anything:
+            print("Build the site (invoke build) to read the imported posts, then " + DEPLOY_REMINDER[0].lower()
+                  + DEPLOY_REMINDER[1:])
+
+
+@task(
     name="import-disqus",
     help={"file": "the .xml export Disqus sends (Admin > Community > Export)",
           "hold": "hold every comment for moderation instead of publishing those Disqus showed",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -212,12 +212,16 @@ def receive_comment(
     source: str = "form",
     moderator: str | None = None,
     notes: Iterable[str] = (),
+    published_parents: Mapping[str, str] | None = None,
 ) -> Received:
     """Accept a new comment: check it, triage it, keep it privately; publish it only if approved.
 
     ``comment_id`` and ``status`` are for importers: a comment whose id is already known is
     left as it is (so importing twice changes nothing), and an imported comment keeps the
     status the other site gave it, with triage's flags added for the record.
+
+    ``published_parents`` maps ids of comments the live site shows to their post: a receiver on
+    another host than the writer's stores knows the comments a reply may answer only so.
     """
     fields = normalised_fields(
         rules, author=author, body=body, email=email, ip=ip, user_agent=user_agent,
@@ -244,14 +248,17 @@ def receive_comment(
         parent_status = None
         if reply_to is not None:
             parent_status, parent = _parent_status(stores, reply_to)
-            if parent is None:
+            parent_post = parent.post if parent is not None else (published_parents or {}).get(reply_to)
+            if parent_post is None:
                 raise HarbourError(
                     f"reply_to {reply_to!r} matches no comment in the private or public store; "
                     "reply to an existing comment or leave reply_to out"
                 )
-            if parent.post != post:
+            if parent is None:
+                parent_status = "approved"  # shown on the live site, though not in these stores
+            if parent_post != post:
                 raise HarbourError(
-                    f"reply_to {reply_to!r} is a comment on {parent.post!r}, not on {post!r}; "
+                    f"reply_to {reply_to!r} is a comment on {parent_post!r}, not on {post!r}; "
                     "a reply must be on the same post"
                 )
         # Only a comment without a given status can be approved for being a returning author.
