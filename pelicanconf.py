@@ -49,7 +49,10 @@ CONTENT_WARNINGS = {
 PATH = "content"
 ARTICLE_PATHS = ["posts"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images"]
+STATIC_PATHS = ["images", "moved"]
+# Old addresses of a blog moved here with `invoke import-wordpress`: each is a small redirect
+# page, content/moved/<old address>/index.html, published at <old address>/index.html.
+PATH_METADATA = r"moved/(?P<save_as>.+)"
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
@@ -92,9 +95,6 @@ PAGINATION_PATTERNS = (
 )
 
 # --- Writing ----------------------------------------------------------------------------
-TYPOGRIFY = True
-SUMMARY_MAX_LENGTH = 45
-MARKDOWN = {
 WRITING = {
     # The shelves a post may sit on; a post with another Category stops the build (None: any).
     "categories": ["Therapy", "Recovery", "Self-care", "Peer support", "Notes"],
@@ -102,6 +102,9 @@ WRITING = {
 # A post without a Category line goes on this shelf (not on one named after its folder).
 DEFAULT_CATEGORY = "Notes"
 USE_FOLDER_AS_CATEGORY = False
+TYPOGRIFY = True
+SUMMARY_MAX_LENGTH = 45
+MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.extra": {},
         "markdown.extensions.meta": {},

@@ -45,6 +45,9 @@ OTHER_ID = (
 )
 
 Fingerprint = tuple[str, str, str, str]
+# The note of a comment approved elsewhere and held only because this site lacked its post;
+# import-wordpress releases such a comment once it has written the post.
+HELD_FOR_MISSING_POST = "approved on the other site, held here: this site has no post with the slug"
 
 
 @dataclass
@@ -307,7 +310,7 @@ def _prepared(comment: IncomingComment, rules: TriageRules, post_slugs: Collecti
     if prepared.status == "approved" and prepared.post not in post_slugs:
         prepared.status = "pending"
         prepared.notes.append(
-            f"approved on the other site, held here: this site has no post with the slug {prepared.post!r}; "
+            f"{HELD_FOR_MISSING_POST} {prepared.post!r}; "
             "approve it once the post exists"
         )
     return prepared
