@@ -52,14 +52,18 @@ class FakeClock:
             self.now += seconds
 
 
-def manifest_entry(title: str, url: str, *, open: bool = True, approved: tuple[str, ...] = ()) -> dict[str, Any]:
+def manifest_entry(
+    title: str, url: str, *, open: bool = True, approved: tuple[str, ...] = ()
+) -> dict[str, Any]:
     return {"title": title, "url": url, "open": open, "approved": list(approved)}
 
 
 DEFAULT_POSTS = {
     "first-post": manifest_entry("First <post> & more", "/posts/2024/04/first-post/",
                                  approved=(PARENT_ID, WARNED_PARENT)),
-    "second-post": manifest_entry("Second post", "/posts/2024/05/second-post/", approved=(OTHER_POST_COMMENT,)),
+    "second-post": manifest_entry(
+        "Second post", "/posts/2024/05/second-post/", approved=(OTHER_POST_COMMENT,)
+    ),
     "closed-post": manifest_entry("Closed post", "/posts/2023/01/closed-post/", open=False),
 }
 

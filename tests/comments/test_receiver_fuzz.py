@@ -44,7 +44,8 @@ RAW_MARKS = re.compile(rb"<script|<img|onerror=|set-cookie|x-injected", re.I)
 
 @pytest.fixture(scope="module")
 def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningReceiver]:
-    with running_receiver(tmp_path_factory.mktemp("fuzz"), rate_limit=10000, max_request_bytes=MAX_BYTES) as running:
+    root = tmp_path_factory.mktemp("fuzz")
+    with running_receiver(root, rate_limit=10000, max_request_bytes=MAX_BYTES) as running:
         yield running
 
 

@@ -73,6 +73,7 @@ def test_two_hundred_clients_at_once_and_a_flood(tmp_path: Path, capsys: pytest.
             print(
                 f"\nreceiver load test: {total} submissions ({len(sends)} forms, each sent twice) from "
                 f"{CLIENTS + 1} clients in {elapsed:.2f} s; {len(accepted)} accepted "
-                f"({len(accepted) / elapsed:.0f} per second), {FLOOD - RATE_LIMIT} of the flood refused (429), "
+                f"({len(accepted) / elapsed:.0f} per second), {FLOOD - RATE_LIMIT} of the flood refused "
+                "(429), "
                 f"{total / elapsed:.0f} requests per second"
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
@@ -54,7 +55,9 @@ def refused(reply, status: int, *fields: str) -> dict:  # type: ignore[no-untype
     {"Origin": "https://site.example.evil.example"},
     {"Referer": "https://evil.example/posts/x/"},
 ])
-def test_a_foreign_page_may_not_post(receiver: RunningReceiver, unchanged: None, headers: dict[str, str]) -> None:
+def test_a_foreign_page_may_not_post(
+    receiver: RunningReceiver, unchanged: None, headers: dict[str, str]
+) -> None:
     token = receiver.ripe_token()
     for as_json in (True, False):
         reply = receiver.post(comment_fields(token), origin=None, headers=headers, as_json=as_json)
@@ -113,18 +116,22 @@ def test_tokens_of_another_receiver_are_forged(tmp_path: Path, receiver: Running
 def test_one_client_is_rate_limited_and_the_others_are_not(tmp_path: Path) -> None:
     with running_receiver(tmp_path, rate_limit=2, rate_window_seconds=600) as receiver:
         flooder, other = "127.0.3.1", "127.0.3.2"
+
+        def send(body: str, source: str = flooder, **options: bool) -> Any:
+            return receiver.post(comment_fields(receiver.ripe_token(), body=body), source=source, **options)
+
         for n in range(2):
-            assert receiver.post(comment_fields(receiver.ripe_token(), body=f"Number {n}"), source=flooder).status == 200
+            assert send(f"Number {n}").status == 200
         before = receiver.store_files()
-        reply = receiver.post(comment_fields(receiver.ripe_token(), body="One too many"), source=flooder)
+        reply = send("One too many")
         refused(reply, 429)
         assert 1 <= int(reply.headers["Retry-After"]) <= 600
-        page = receiver.post(comment_fields(receiver.ripe_token(), body="Kept."), source=flooder, as_json=False)
+        page = send("Kept.", as_json=False)
         assert page.status == 429 and "Kept.</textarea>" in page.text and page.headers["Retry-After"]
         assert receiver.store_files() == before
-        assert receiver.post(comment_fields(receiver.ripe_token(), body="Someone else"), source=other).status == 200
+        assert send("Someone else", source=other).status == 200
         receiver.clock.advance(600)
-        assert receiver.post(comment_fields(receiver.ripe_token(), body="Later"), source=flooder).status == 200
+        assert send("Later").status == 200
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(tmp_path: Path) -> None:
@@ -182,7 +189,9 @@ def test_a_post_without_a_length_is_refused(receiver: RunningReceiver, unchanged
     "application/json", "multipart/form-data; boundary=x", "text/plain",
     "application/x-www-form-urlencoded; charset=latin-1",
 ])
-def test_anything_but_a_utf8_form_is_refused(receiver: RunningReceiver, unchanged: None, content_type: str) -> None:
+def test_anything_but_a_utf8_form_is_refused(
+    receiver: RunningReceiver, unchanged: None, content_type: str
+) -> None:
     token = receiver.ripe_token()
     body = json.dumps(comment_fields(token)).encode() if "json" in content_type else b"author=x"
     refused(receiver.post(body, headers={"Content-Type": content_type}), 415)
@@ -295,6 +304,8 @@ def test_a_missing_manifest_is_503(tmp_path: Path) -> None:
         assert receiver.post(comment_fields(token)).status == 200, "read as soon as the build writes it"
 
 
-def test_a_reply_to_a_comment_not_approved_on_the_site_is_refused(receiver: RunningReceiver, unchanged: None) -> None:
+def test_a_reply_to_a_comment_not_approved_on_the_site_is_refused(
+    receiver: RunningReceiver, unchanged: None
+) -> None:
     token = receiver.ripe_token()
     refused(receiver.post(comment_fields(token, post="second-post", reply_to=PARENT_ID)), 400, "reply_to")

@@ -36,7 +36,10 @@ def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningReceiv
 
 
 def hidden_inputs(page: str) -> dict[str, str]:
-    return {a["name"]: a.get("value", "") for tag, a in tags_in(page) if tag == "input" and a.get("type") == "hidden"}
+    return {
+        a["name"]: a.get("value", "")
+        for tag, a in tags_in(page) if tag == "input" and a.get("type") == "hidden"
+    }
 
 
 def test_healthz_says_ok(receiver: RunningReceiver) -> None:
@@ -88,7 +91,8 @@ def test_a_comment_sent_by_javascript_is_received_with_what_receive_comment_keep
         "message": "Thank you. Your comment waits for the writer to read it; it appears once approved.",
     }
     record = receiver.stores.private.read(data["id"])
-    assert (record.status, record.source, record.ip, record.user_agent) == ("pending", "form", source, "Test browser/1.0")
+    assert (record.status, record.source, record.ip) == ("pending", "form", source)
+    assert record.user_agent == "Test browser/1.0"
     assert (record.comment.author, record.comment.body) == ("Mina", "Thank you.\nIt helped.")
     assert (record.email, record.comment.author_url) == ("mina@example.org", "https://mina.example/")
     assert record.comment.content_warnings == ("grief",)
@@ -96,7 +100,9 @@ def test_a_comment_sent_by_javascript_is_received_with_what_receive_comment_keep
     assert not (receiver.stores.public_dir / "first-post").exists(), "nothing is published on arrival"
 
 
-def test_a_comment_sent_without_javascript_thanks_and_links_back_to_the_post(receiver: RunningReceiver) -> None:
+def test_a_comment_sent_without_javascript_thanks_and_links_back_to_the_post(
+    receiver: RunningReceiver,
+) -> None:
     token = receiver.ripe_token()
     reply = receiver.post(comment_fields(token, body="Sent from a plain form."), as_json=False)
     assert reply.status == 200
@@ -195,7 +201,10 @@ def test_the_reply_page_quotes_the_parent_as_the_site_shows_it(receiver: Running
     assert inputs["token"]
     assert page.count("<h1") == 1 and '<html lang="en">' in page
     labelled = {a["for"] for tag, a in tags_in(page) if tag == "label"}
-    fields = {a["id"] for tag, a in tags_in(page) if tag in ("input", "textarea", "select") and a.get("type") != "hidden"}
+    fields = {
+        a["id"] for tag, a in tags_in(page)
+        if tag in ("input", "textarea", "select") and a.get("type") != "hidden"
+    }
     assert fields <= labelled, "every field has a label"
     assert not [a for tag, a in tags_in(page) if tag in ("link", "script", "img", "iframe")], "self-contained"
 
@@ -212,7 +221,9 @@ def test_the_reply_page_never_shows_a_withheld_comment(receiver: RunningReceiver
     ("post=closed-post", 403),
     ("post=first-post", 200),
 ])
-def test_the_reply_page_checks_the_post_and_the_parent(receiver: RunningReceiver, query: str, status: int) -> None:
+def test_the_reply_page_checks_the_post_and_the_parent(
+    receiver: RunningReceiver, query: str, status: int
+) -> None:
     assert receiver.request("GET", f"/comments/reply?{query}").status == status
 
 
@@ -235,8 +246,9 @@ def test_the_queue_needs_the_fetch_token(receiver: RunningReceiver) -> None:
 def test_the_queue_holds_every_form_comment_and_nothing_else(receiver: RunningReceiver) -> None:
     token = receiver.ripe_token()
     sent = receiver.post(comment_fields(token, body="For the queue.")).json()["id"]
-    imported = receive_comment(receiver.stores, TriageRules(), post="first-post", author="Old", body="Imported.",
-                               source="wxr").record.id
+    imported = receive_comment(
+        receiver.stores, TriageRules(), post="first-post", author="Old", body="Imported.", source="wxr"
+    ).record.id
     auth = {"Authorization": "Bearer " + receiver.app.fetch_token}
     queue = receiver.request("GET", "/comments/queue", headers=auth).json()
     assert (queue["format"], queue["version"]) == ("harbour-comment-queue", 1)
@@ -264,8 +276,10 @@ def test_a_possible_crisis_is_thanked_with_the_support_link(receiver: RunningRec
 
 def test_a_returning_commenter_is_published_at_once_where_the_writer_allows_it(tmp_path: Path) -> None:
     with running_receiver(tmp_path, moderation="auto-approve-returning") as receiver:
-        receive_comment(receiver.stores, TriageRules(), post="first-post", author="Mina",
-                        email="mina@example.org", body="An earlier comment.", status="approved", source="form")
+        receive_comment(
+            receiver.stores, TriageRules(), post="first-post", author="Mina", email="mina@example.org",
+            body="An earlier comment.", status="approved", source="form",
+        )
         token = receiver.ripe_token()
         reply = receiver.post(comment_fields(token, body="Back again."))
         assert reply.status == 200

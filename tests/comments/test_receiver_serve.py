@@ -109,10 +109,12 @@ def test_the_manifest_is_read_again_when_the_build_rewrites_it(tmp_path: Path) -
 
 
 def test_a_manifest_of_the_wrong_shape_names_the_file_and_field(tmp_path: Path) -> None:
-    document = {"format": "harbour-comment-manifest", "version": 1, "site": "",
-                "posts": {"ok": manifest_entry("Ok", "/ok/"), "bad": {"title": "x", "url": "/x/", "open": "yes",
-                                                                    "approved": ["../x"]},
-                          "../etc": manifest_entry("x", "/x/")}}
+    posts = {
+        "ok": manifest_entry("Ok", "/ok/"),
+        "bad": {"title": "x", "url": "/x/", "open": "yes", "approved": ["../x"]},
+        "../etc": manifest_entry("x", "/x/"),
+    }
+    document = {"format": "harbour-comment-manifest", "version": 1, "site": "", "posts": posts}
     with pytest.raises(HarbourError) as raised:
         parse_manifest(json.dumps(document).encode(), "out/comments/open.json")
     text = str(raised.value)
@@ -259,7 +261,7 @@ def test_the_task_serves_prints_the_token_once_and_stops_on_ctrl_c(tmp_path: Pat
             process.send_signal(signal.SIGINT)
             assert process.wait(timeout=30) == 0
     token = (tmp_path / "private" / FETCH_TOKEN_FILE).read_text().strip()
-    assert token in printed[0] and "invoke comments-fetch" in printed[0]
+    assert token in printed[0] and "dev.py comments-fetch --from" in printed[0]
     assert token not in printed[1]
 
 

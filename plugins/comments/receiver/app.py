@@ -30,7 +30,7 @@ from comments.receiver.limits import SlidingWindowLimiter, trusted_networks
 from comments.receiver.manifest import Manifest, PostEntry, SiteFiles, SiteReader, SiteUnavailable
 from comments.receiver.pages import FormSettings, PageChrome, form_page, message_page, parent_quote
 from comments.receiver.retention import Erase, RetentionSchedule, privacy_erase
-from comments.receiver.submit import SITE_UNAVAILABLE, submit_comment
+from comments.receiver.submit import CLOSED, NO_SUCH_POST, SITE_UNAVAILABLE, submit_comment
 from comments.receiver.tokens import FormTokens
 from comments.receiver.web import (
     SECURITY_HEADERS,
@@ -90,7 +90,9 @@ class Receiver:
         self.fetch_token = keys.fetch_token
         self.tokens = FormTokens(keys.secret, clock=clock)
         self.clock = clock
-        self.limiter = SlidingWindowLimiter(self.conf["rate_limit"], self.conf["rate_window_seconds"], clock=clock)
+        self.limiter = SlidingWindowLimiter(
+            self.conf["rate_limit"], self.conf["rate_window_seconds"], clock=clock
+        )
         self.trusted = trusted_networks(self.conf["trusted_proxies"])
         self.lang = str(settings.get("DEFAULT_LANG") or "en")
         self.site_name = str(settings.get("SITENAME") or "")
@@ -242,7 +244,9 @@ class Receiver:
     # --- Routes ------------------------------------------------------------------------
 
     def token(self, request: Request) -> Response:
-        return json_response(200, {"token": self.tokens.issue(), "min_fill_seconds": self.conf["min_fill_seconds"]})
+        return json_response(
+            200, {"token": self.tokens.issue(), "min_fill_seconds": self.conf["min_fill_seconds"]}
+        )
 
     def reply_page(self, request: Request) -> Response:
         """The form for one post without JavaScript, replying to comment ``to`` when given."""
@@ -254,10 +258,9 @@ class Receiver:
             return self.refuse(request, 503, SITE_UNAVAILABLE)
         post = manifest.posts.get(query.get("post", ""))
         if post is None:
-            return self.refuse(request, 404, "There is no such post to comment on; it may have been taken down.",
-                               manifest=manifest)
+            return self.refuse(request, 404, NO_SUCH_POST, manifest=manifest)
         if not post.open:
-            return self.refuse(request, 403, "Comments on this post are closed.", post=post, manifest=manifest)
+            return self.refuse(request, 403, CLOSED, post=post, manifest=manifest)
         parent_id = query.get("to", "")
         if parent_id and parent_id not in post.approved:
             return self.refuse(request, 404, "That comment is not published on this post (any more).",
@@ -265,7 +268,8 @@ class Receiver:
         parent = self.site.published_comments(post.slug).get(parent_id) if parent_id else None
         chrome = self.chrome(request, manifest)
         if parent_id:
-            heading = f"Reply to {parent.author}" if parent is not None and parent.author else "Reply to a comment"
+            author = parent.author if parent is not None else ""
+            heading = f"Reply to {author}" if author else "Reply to a comment"
         else:
             heading = "Leave a comment"
         page = form_page(

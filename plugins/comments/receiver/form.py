@@ -135,13 +135,17 @@ def field_errors(
     elif not submission.author:
         errors["author"] = "Please give a name to show with your comment (it need not be your real name)."
     elif _too_long("author", submission.author, rules):
-        errors["author"] = f"Your name is {len(submission.author)} characters long; at most {limits['author']} fit."
+        errors["author"] = (
+            f"Your name is {len(submission.author)} characters long; at most {limits['author']} fit."
+        )
 
     if _has_control_characters(raw.get("email", "")):
         errors["email"] = "Your e-mail address can hold only ordinary characters, on one line."
     elif submission.email is None:
         if require_email:
-            errors["email"] = "Please give your e-mail address: the writer asks for one. It is never published."
+            errors["email"] = (
+                "Please give your e-mail address: the writer asks for one. It is never published."
+            )
     elif _too_long("email", submission.email, rules):
         errors["email"] = f"Your e-mail address is too long; at most {limits['email']} characters fit."
     elif not EMAIL.fullmatch(submission.email):
@@ -154,7 +158,9 @@ def field_errors(
                 "https://example.org/, or left empty."
             )
         elif _too_long("author_url", submission.url, rules):
-            errors["url"] = f"Your website's address is too long; at most {limits['author_url']} characters fit."
+            errors["url"] = (
+                f"Your website's address is too long; at most {limits['author_url']} characters fit."
+            )
 
     body_problem = _body_problem(submission, rules)
     if body_problem:
@@ -186,7 +192,10 @@ def _body_problem(submission: Submission, rules: TriageRules) -> str | None:
             "Shorten it, or send it in two parts."
         )
     if nesting_problems(body):
-        return "Your comment nests lists or quotes too deeply; take out some '>' or '-' at the start of its lines."
+        return (
+            "Your comment nests lists or quotes too deeply; take out some '>' or '-' at the start of "
+            "its lines."
+        )
     return None
 
 

@@ -223,7 +223,8 @@ def parse_manifest(data: bytes, source: str) -> Manifest:
     if not isinstance(site, str):
         problems.append(f"{source}: site: expected text, got {_kind(site)}")
     if not isinstance(posts, dict):
-        raise HarbourError(problems + [f"{source}: posts: expected an object of post slugs, got {_kind(posts)}"])
+        problems.append(f"{source}: posts: expected an object of post slugs, got {_kind(posts)}")
+        raise HarbourError(problems)
     entries = {}
     for slug, entry in posts.items():
         post_problems = _post_problems(slug, entry)
@@ -275,13 +276,14 @@ def parse_published_comments(data: bytes, source: str) -> dict[str, PublishedCom
         if not isinstance(entry, dict) or not is_comment_id(entry.get("id")):
             continue
         body = entry.get("body")
-        warnings = entry.get("content_warnings") or []
+        warnings = entry.get("content_warnings")
+        warnings = warnings if isinstance(warnings, list) else []
         found[entry["id"]] = PublishedComment(
             id=entry["id"],
             author=entry["author"] if isinstance(entry.get("author"), str) else "",
             anchor=entry["anchor"] if isinstance(entry.get("anchor"), str) else "",
             body=body if isinstance(body, str) and not entry.get("body_withheld") else None,
-            content_warnings=tuple(w for w in warnings if isinstance(w, str)) if isinstance(warnings, list) else (),
+            content_warnings=tuple(w for w in warnings if isinstance(w, str)),
         )
     return found
 
@@ -292,7 +294,9 @@ def _json_document(data: bytes, source: str) -> Any:
     except UnicodeDecodeError:
         raise HarbourError(f"{source}: not UTF-8 text; rebuild the site") from None
     except json.JSONDecodeError as error:
-        raise HarbourError(f"{source}:{error.lineno}: not valid JSON ({error.msg}); rebuild the site") from None
+        raise HarbourError(
+            f"{source}:{error.lineno}: not valid JSON ({error.msg}); rebuild the site"
+        ) from None
     except RecursionError:
         raise HarbourError(f"{source}: JSON nested too deeply; rebuild the site") from None
 

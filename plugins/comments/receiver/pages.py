@@ -32,10 +32,10 @@ h1, h2 { font-family: Georgia, "Iowan Old Style", "Times New Roman", serif; line
 a { color: var(--link); }
 a:focus-visible, input:focus-visible, textarea:focus-visible, select:focus-visible, button:focus-visible,
 [tabindex="-1"]:focus { outline: 3px solid var(--focus); outline-offset: 2px; }
-.safety { display: flex; flex-wrap: wrap; gap: .5rem 1rem; justify-content: space-between; padding: .5rem 1rem;
-  background: var(--surface); border-bottom: 1px solid var(--border); }
-.quick-exit { background: var(--exit-bg); color: var(--exit-text); padding: .35rem .8rem; border-radius: .3rem;
-  font-weight: 700; text-decoration: none; }
+.safety { display: flex; flex-wrap: wrap; gap: .5rem 1rem; justify-content: space-between;
+  padding: .5rem 1rem; background: var(--surface); border-bottom: 1px solid var(--border); }
+.quick-exit { background: var(--exit-bg); color: var(--exit-text); padding: .35rem .8rem;
+  border-radius: .3rem; font-weight: 700; text-decoration: none; }
 .support-link { background: var(--support-bg); color: var(--support-text); padding: .35rem .8rem;
   border-radius: .3rem; }
 main { max-width: 40rem; margin: 0 auto; padding: 1rem; }
@@ -47,11 +47,12 @@ label { display: block; font-weight: 700; }
 .hint { color: var(--muted); margin: .1rem 0 .3rem; font-size: 1rem; }
 .field-error { color: var(--error); font-weight: 700; margin: .2rem 0; }
 input[type=text], input[type=email], input[type=url], textarea, select { width: 100%; font: inherit;
-  color: inherit; background: var(--bg); border: 2px solid var(--muted); border-radius: .3rem; padding: .4rem; }
+  color: inherit; background: var(--bg); border: 2px solid var(--muted); border-radius: .3rem;
+  padding: .4rem; }
 [aria-invalid=true] { border-color: var(--error); }
 textarea { min-height: 12rem; }
-button { font: inherit; font-weight: 700; padding: .5rem 1.2rem; border-radius: .3rem; border: 2px solid var(--link);
-  background: var(--link); color: var(--bg); cursor: pointer; }
+button { font: inherit; font-weight: 700; padding: .5rem 1.2rem; border-radius: .3rem;
+  border: 2px solid var(--link); background: var(--link); color: var(--bg); cursor: pointer; }
 .leave-empty { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 blockquote, .preview { margin: 1rem 0; padding: .5rem 1rem; border-left: 4px solid var(--border);
   background: var(--surface); }
@@ -161,7 +162,8 @@ def _warning_options(vocabulary: Vocabulary, chosen: str) -> str:
         if not inside:
             groups.append(option(top))
             continue
-        groups.append(f'<optgroup label="{_e(top.label)}">' + "".join(map(option, [top, *inside])) + "</optgroup>")
+        options = "".join(map(option, [top, *inside]))
+        groups.append(f'<optgroup label="{_e(top.label)}">{options}</optgroup>')
     return "".join(groups)
 
 
@@ -178,7 +180,8 @@ def comment_form(
     if settings.vocabulary is not None and len(settings.vocabulary):
         chosen = values.get("content_warning", "")
         warning_select = (
-            '<div class="field"><label for="f-content_warning">Content note for your comment (optional)</label>'
+            '<div class="field"><label for="f-content_warning">'
+            "Content note for your comment (optional)</label>"
             '<p class="hint" id="f-content_warning-hint">If your comment touches a hard topic, readers see '
             f'this note first and choose to read on.</p>{_error("content_warning", errors)}'
             f'<select id="f-content_warning" name="content_warning"'

@@ -66,8 +66,9 @@ def receiver_from_settings(
         reader.manifest()
     except SiteUnavailable as error:
         raise HarbourError(
-            f"the site's comment manifest cannot be read: {error}. Build the site first (`invoke build`), "
-            "or point --site at the built output folder or the published site's address"
+            f"the site's comment manifest cannot be read: {error}. Build the site first "
+            "(`python3 dev.py build`), or point --site at the built output folder or the published "
+            "site's address"
         ) from None
     keys = receiver_keys(stores.private)
     app = make_app(settings, stores=stores, site=files, keys=keys, clock=clock)
@@ -82,7 +83,8 @@ def gunicorn_app(settings: str = "publishconf.py", site: str = "", private: str 
     setup = receiver_from_settings(settings, site=site or None, private=private or None)
     if setup.keys.fetch_token_created:
         logger.warning(
-            "made the fetch token for `invoke comments-fetch`; it is in %s (readable by its owner only)",
+            "made the fetch token for `python3 dev.py comments-fetch`; it is in %s "
+            "(readable by its owner only)",
             setup.keys.fetch_token_path,
         )
     return setup.app
@@ -215,7 +217,7 @@ def startup_lines(setup: ReceiverSetup, url: str) -> list[str]:
     if setup.keys.fetch_token_created:
         receiver = conf["form_action"] or "https://YOUR-RECEIVER/comments"
         lines += [
-            "Made the token that lets `invoke comments-fetch` read the comments received here. It is "
+            "Made the token that lets `python3 dev.py comments-fetch` read the comments received here. It is "
             "shown this once, and kept in",
             f"  {setup.keys.fetch_token_path} (readable by you only):",
             "",
@@ -224,7 +226,7 @@ def startup_lines(setup: ReceiverSetup, url: str) -> list[str]:
             "On the machine you moderate on, save it as private/comments/receiver-token (chmod 600; git "
             "ignores that folder; where this receiver shares your private store it is there already), "
             "then fetch new comments with:",
-            f"  invoke comments-fetch --from {receiver}",
+            f"  python3 dev.py comments-fetch --from {receiver}",
             "",
         ]
     notify_problem = notify_environment_problem(conf["notify"])

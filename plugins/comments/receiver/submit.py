@@ -47,7 +47,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 WAITING_MESSAGE = "Thank you. Your comment waits for the writer to read it; it appears once approved."
-PUBLISHED_MESSAGE = "Thank you. Your comment is approved; it appears on the post once the site is next published."
+PUBLISHED_MESSAGE = (
+    "Thank you. Your comment is approved; it appears on the post once the site is next published."
+)
 FOREIGN_ORIGIN = "Comments can only be sent from the pages of this site."
 NOT_A_FORM = "Comments must be sent as a form (application/x-www-form-urlencoded, UTF-8)."
 NO_LENGTH = "The comment did not say how long it is (no Content-Length); send it from the form on the site."
@@ -101,7 +103,8 @@ def submit_comment(receiver: Receiver, request: Request) -> Response:
     try:
         values = parse_form(body)
     except FormUnreadable as error:
-        return receiver.refuse(request, 400, error.message, errors={error.field: error.message} if error.field else None)
+        errors = {error.field: error.message} if error.field else None
+        return receiver.refuse(request, 400, error.message, errors=errors)
     submission = read_submission(values, receiver.rules)
     try:
         manifest = receiver.manifest()
@@ -128,7 +131,8 @@ def _read_body(receiver: Receiver, request: Request) -> bytes | Response:
     cap = receiver.conf["max_request_bytes"]
     if not _LENGTH.fullmatch(length_text) or int(length_text) > cap:
         message = (
-            f"This is more than the comment service takes ({cap // 1024} kB); shorten your comment and send it again."
+            f"This is more than the comment service takes ({cap // 1024} kB); shorten your comment "
+            "and send it again."
         )
         return receiver.refuse(request, 413, message, errors={"body": message})
     length = int(length_text)
@@ -201,7 +205,8 @@ def _accept(
             if not _same_comment(existing, submission):
                 return _Outcome("used")
             record = stores.private.read(comment_id) if stores.private.exists(comment_id) else None
-            return _Outcome("accepted", record or PrivateRecord(comment=existing, status=status or "approved"))
+            record = record or PrivateRecord(comment=existing, status=status or "approved")
+            return _Outcome("accepted", record)
         wait = receiver.limiter.reserve(key)
         if wait is not None:
             return _Outcome("rate", wait=wait)
@@ -266,12 +271,13 @@ def _answer(
     if outcome.created:
         # Outside the store's lock, in a thread of its own: the commenter never waits for mail.
         notify_new_comment_later(
-            receiver.conf["notify"], record, post_title=post.title, post_url=site_link(chrome, post.url) or "",
-            site_name=receiver.site_name, receiver_url=receiver.conf["form_action"] or "",
+            receiver.conf["notify"], record, post_title=post.title,
+            post_url=site_link(chrome, post.url) or "", site_name=receiver.site_name,
+            receiver_url=receiver.conf["form_action"] or "",
         )
     if request.wants_json:
-        return json_response(200, {"ok": True, "id": record.id, "status": "published" if published else "waiting",
-                                   "message": message})
+        status = "published" if published else "waiting"
+        return json_response(200, {"ok": True, "id": record.id, "status": status, "message": message})
     return html_response(200, thank_you_page(chrome, post, message, crisis=CRISIS in record.flags))
 
 
@@ -306,9 +312,12 @@ def _form_refusal(
     return html_response(status, page, headers)
 
 
-def _check_page(receiver: Receiver, request: Request, submission: Submission, post: PostEntry, note: str) -> Response:
+def _check_page(
+    receiver: Receiver, request: Request, submission: Submission, post: PostEntry, note: str
+) -> Response:
     vocabulary = receiver.vocabulary()
-    warning = vocabulary.get(submission.content_warnings[0]) if vocabulary and submission.content_warnings else None
+    chosen = submission.content_warnings
+    warning = vocabulary.get(chosen[0]) if vocabulary is not None and chosen else None
     values = {k: v for k, v in submission.values.items() if k not in (HONEYPOT, "token")}
     page = form_page(
         receiver.chrome(request, receiver.manifest()), receiver.form_settings(request), post,
