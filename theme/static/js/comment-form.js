@@ -53,7 +53,7 @@
     var ids = [field.getAttribute("data-hint")];
     if (field.getAttribute("aria-invalid") === "true") { ids.unshift(field.id + "-error"); }
     if (field === els.body && !replying.hidden) { ids.push(replying.id); }
-    field.setAttribute("aria-describedby", ids.join(" "));
+    field.setAttribute("aria-describedby", ids.filter(Boolean).join(" "));
   }
 
   function clearErrors() {
@@ -70,7 +70,8 @@
     var p = document.createElement("p");
     p.textContent = message;
     status.appendChild(p);
-    if (problems && problems.length) {
+    problems = (problems || []).filter(function (problem) { return problem.message !== message; });
+    if (problems.length) {
       var list = document.createElement("ul");
       problems.forEach(function (problem) {
         var item = document.createElement("li");
