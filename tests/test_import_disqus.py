@@ -36,6 +36,7 @@ from importers.disqus import (
     address_key,
     import_disqus,
     match_thread,
+    read_disqus,
     site_posts,
 )
 
@@ -452,6 +453,11 @@ def test_the_task_imports_and_prints_the_summary(site: tuple[CommentStores, Path
     )
     assert missing.returncode == 1 and "import-disqus: import-disqus needs --file PATH" in missing.stderr
     assert "Traceback" not in missing.stderr
+    listed = subprocess.run(
+        [sys.executable, "-m", "invoke", "--list"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    ).stdout
+    assert re.search(r"^  import-disqus +Import a Disqus export", listed, re.MULTILINE), listed
 
 
 # --- Isso's test export: written by nobody here ----------------------------------------------------
@@ -594,3 +600,52 @@ def test_a_placeholder_is_held_while_no_reply_under_it_is_published(
     assert stores.private.read("dsq-2").status == "pending"
     assert stores.private.read("dsq-1-removed").status == "pending"
     assert list(stores.public_dir.rglob("*.md")) == []
+
+
+def test_posts_imported_from_wordpress_are_found_by_their_old_address_and_their_wordpress_id(
+    tmp_path: Path,
+) -> None:
+    from comments.transfer.wxr import blog_key
+
+    # The header import-wordpress writes: the post's old address and its WordPress id.
+    key = blog_key("https://old-blog.example.org", "https://old-blog.example.org")
+    content = tiny_site(tmp_path, posts={
+        "a.md": post_text("A", "renamed-here").replace(
+            "Summary:",
+            f"WordPress-Post: {key}-300\n"
+            "WordPress-Address: https://old-blog.example.org/2019/05/a/\nSummary:",
+        ),
+    })
+    site = site_of(content)
+    by_address = match_thread(DisqusThread("1", link="http://old-blog.example.org/2019/05/a/"), site)
+    assert (by_address.slug, by_address.how) == ("renamed-here", "by its address")
+    # The WordPress Disqus plugin's identifier: the post id and its short address, whatever the link.
+    by_id = match_thread(
+        DisqusThread(
+            "2", identifier="300 http://old-blog.example.org/?p=300", link="http://staging.example/x/"
+        ),
+        site,
+    )
+    assert (by_id.slug, by_id.how) == ("renamed-here", "by its identifier")
+    other_blog = match_thread(DisqusThread("3", identifier="300 http://another.example.org/?p=300"), site)
+    assert not other_blog.matched
+
+
+def test_a_large_export_is_streamed_not_held_in_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "large.xml"
+    filler = "x" * 1000
+    with path.open("w", encoding="utf-8") as file:
+        file.write(export_of(post_xml("1", "Kept")).removesuffix("</disqus>"))
+        for number in range(3_000):  # three MB of categories, which nothing keeps
+            file.write(f'<category dsq:id="{number}"><forum>f</forum><title>{filler}</title></category>')
+        file.write("</disqus>")
+    tracemalloc.start()
+    try:
+        export = read_disqus(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert list(export.posts) == ["1"]
+    assert peak < 1_000_000, f"reading a 3 MB export took {peak:,} bytes at its peak"

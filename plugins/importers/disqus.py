@@ -36,7 +36,7 @@ from comments.transfer.export import _read_header as read_header
 from comments.transfer.export import read_post_info
 from comments.transfer.html_to_markdown import TooDeeplyNested, html_to_markdown
 from comments.transfer.importer import ImportReport, comment_fingerprint, import_comments
-from comments.transfer.wxr import ExportRead, IncomingComment, unreadable_export
+from comments.transfer.wxr import ExportRead, IncomingComment, blog_key, unreadable_export
 from defusedxml import DefusedXmlException
 from harbour.errors import HarbourError
 
@@ -300,9 +300,13 @@ class SitePosts:
 
     slugs: frozenset[str]
     addresses: Mapping[str, frozenset[str]]
+    # import-wordpress marks each post "WordPress-Post: <blog key>-<post id>": marker -> slug.
+    wordpress_posts: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_addresses(cls, addresses: Mapping[str, Sequence[str]]) -> SitePosts:
+    def from_addresses(
+        cls, addresses: Mapping[str, Sequence[str]], wordpress_posts: Mapping[str, str] | None = None
+    ) -> SitePosts:
         """``{slug: [its addresses]}``; an address two posts claim belongs to both."""
         by_key: dict[str, set[str]] = {}
         for slug, known in addresses.items():
@@ -310,7 +314,9 @@ class SitePosts:
                 key = address_key(address)
                 if key and key != "/":
                     by_key.setdefault(key, set()).add(slug)
-        return cls(frozenset(addresses), {k: frozenset(v) for k, v in by_key.items()})
+        return cls(
+            frozenset(addresses), {k: frozenset(v) for k, v in by_key.items()}, dict(wordpress_posts or {})
+        )
 
 
 # Header fields that give a post another address: Pelican's own URL and Save_as (relative to the
@@ -320,35 +326,43 @@ OLD_ADDRESS_FIELD = re.compile(
     r"(?:.*[-_])?(?:urls?|links?|permalinks?|redirects?|aliases|address(?:es)?)|redirect[-_].*"
 )
 NOT_ADDRESS_FIELDS = frozenset({"author-url", "author_url", "redirect-to", "redirect_to"})
+WORDPRESS_POST_FIELD = "wordpress-post"
 
 
-def _header_addresses(content_dir: Path, article_paths: Sequence[str]) -> dict[str, list[str]]:
-    """Each post's addresses named in its header (slug -> addresses), found as read_post_info finds posts."""
+def _headers(content_dir: Path, article_paths: Sequence[str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each post's slug and header fields (lower-case names), found as read_post_info finds posts."""
     from harbour.new_post import post_slug
 
-    addresses: dict[str, list[str]] = {}
     for folder in article_paths:
         for path in sorted((Path(content_dir) / folder).rglob("*.md")):
             header = {key: value for key, (_, value) in read_header(path).items()}
-            slug = header.get("slug") or post_slug(header.get("title") or path.stem)
-            for key, value in header.items():
-                if key in SITE_ADDRESS_FIELDS:
-                    addresses.setdefault(slug, []).append("/" + value.lstrip("/"))
-                elif OLD_ADDRESS_FIELD.fullmatch(key) and key not in NOT_ADDRESS_FIELDS:
-                    addresses.setdefault(slug, []).extend(re.split(r"[\s,]+", value))
+            yield header.get("slug") or post_slug(header.get("title") or path.stem), header
+
+
+def _named_addresses(header: Mapping[str, str]) -> list[str]:
+    addresses = []
+    for key, value in header.items():
+        if key in SITE_ADDRESS_FIELDS:
+            addresses.append("/" + value.lstrip("/"))
+        elif OLD_ADDRESS_FIELD.fullmatch(key) and key not in NOT_ADDRESS_FIELDS:
+            addresses += re.split(r"[\s,]+", value)
     return addresses
 
 
 def site_posts(
     content_dir: Path, article_paths: Sequence[str], *, article_url: str, timezone_name: str
 ) -> SitePosts:
-    """The posts in ``content_dir``: each at its address here (``ARTICLE_URL``, or its own ``URL:``)
-    and at the old addresses its header names (e.g. ``Old-URL: https://old.example.org/2019/05/x/``)."""
+    """The posts in ``content_dir``: each at its address here (``ARTICLE_URL``, or its own ``URL:``),
+    at the old addresses its header names (``WordPress-Address:`` as import-wordpress writes it,
+    ``Old-URL:``, ``Redirect-From:``...) and by its ``WordPress-Post:`` id."""
     posts = read_post_info(content_dir, article_paths, timezone_name=timezone_name, article_url=article_url)
-    named = _header_addresses(content_dir, article_paths)
-    return SitePosts.from_addresses(
-        {slug: [*([info.url] if info.url else []), *named.get(slug, [])] for slug, info in posts.items()}
-    )
+    addresses = {slug: [info.url] if info.url else [] for slug, info in posts.items()}
+    wordpress_posts = {}
+    for slug, header in _headers(content_dir, article_paths):
+        addresses.setdefault(slug, []).extend(_named_addresses(header))
+        if header.get(WORDPRESS_POST_FIELD):
+            wordpress_posts[header[WORDPRESS_POST_FIELD]] = slug
+    return SitePosts.from_addresses(addresses, wordpress_posts)
 
 
 @dataclass(frozen=True)
@@ -360,16 +374,33 @@ class ThreadMatch:
     how: str
 
 
+def _wordpress_post(number: str, address: str, site: SitePosts) -> set[str]:
+    """The post import-wordpress marked as WordPress post ``number`` of the blog at ``address``.
+
+    Its marker is keyed as comment ids are (:func:`comments.transfer.wxr.blog_key`): by the
+    blog's host, or its host and path for a blog of a network.
+    """
+    parts = urlsplit(address)
+    root = f"{parts.scheme}://{parts.netloc}"
+    folder = parts.path.rsplit("/", 1)[0]
+    keys = {blog_key(root, root), blog_key(root + folder, root)}
+    markers = {f"{key}-{number}" for key in keys}
+    return {site.wordpress_posts[marker] for marker in markers if marker in site.wordpress_posts}
+
+
 def _by_identifier(identifier: str, site: SitePosts) -> set[str]:
+    """Posts an identifier names: by an address, a slug, or (the WordPress Disqus plugin's
+    ``123 http://example.org/?p=123``) a WordPress post id with its blog's address."""
+    tokens = identifier.split()
     found: set[str] = set()
-    for token in identifier.split():
+    for token in tokens:
         key = address_key(token)
         if key is not None:
             found |= site.addresses.get(key, frozenset())
         elif token in site.slugs:
             found.add(token)
-        elif DSQ_ID.fullmatch(token):  # the WordPress Disqus plugin's "123 http://example.org/?p=123"
-            found |= site.addresses.get(f"?p={token}", frozenset())
+    if len(tokens) == 2 and DSQ_ID.fullmatch(tokens[0]) and address_key(tokens[1]) is not None:
+        found |= _wordpress_post(tokens[0], tokens[1], site)
     return found
 
 
