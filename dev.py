@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import venv
@@ -23,6 +24,11 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 REQUIREMENT_FILES = [ROOT / "requirements.txt", ROOT / "constraints.txt"]
 STAMP = VENV / ".requirements.sha256"
 CHROMIUM = Path(os.environ.get("HARBOUR_CHROMIUM", "/usr/bin/chromium"))
+# Chromium without its recommended packages (a print system, a network discovery daemon and
+# about 130 more), plus the fonts pages are drawn with: fonts-liberation is the one font
+# Debian's chromium-common recommends (metric-compatible Arial, Times and Courier), and
+# fonts-dejavu-core covers the rest of Unicode that the tests' pages use. .ci/run uses this list.
+CHROMIUM_PACKAGES = ("chromium", "fonts-liberation", "fonts-dejavu-core")
 
 
 def say(message: str) -> None:
@@ -46,7 +52,8 @@ def apt_install(*packages: str) -> bool:
     """Install Debian packages when we may; False when we can't (not Debian, or no root)."""
     if not shutil.which("apt-get"):
         return False
-    update, install = as_root("apt-get", "update"), as_root("apt-get", "install", "-y", *packages)
+    update = as_root("apt-get", "update")
+    install = as_root("apt-get", "install", "-y", "--no-install-recommends", *packages)
     if update is None or install is None:
         return False
     say(f"installing {' '.join(packages)} with apt-get")
@@ -82,10 +89,10 @@ def ensure_requirements() -> None:
 
 def ensure_chromium() -> None:
     """The browser tests drive Debian's Chromium; install it when we are allowed to."""
-    if CHROMIUM.exists() or apt_install("chromium", "fonts-dejavu-core"):
+    if CHROMIUM.exists() or apt_install(*CHROMIUM_PACKAGES):
         return
-    say(f"Chromium is not at {CHROMIUM}; the browser tests will be skipped "
-        f"(in CI they fail). Install it with: sudo apt-get install -y chromium")
+    say(f"Chromium is not at {CHROMIUM}; the browser tests will be skipped (in CI they fail). "
+        f"Install it with: sudo apt-get install -y --no-install-recommends {' '.join(CHROMIUM_PACKAGES)}")
 
 
 def main(argv: list[str]) -> int:
@@ -98,7 +105,36 @@ def main(argv: list[str]) -> int:
     ensure_requirements()
     if argv[0] == "test":
         ensure_chromium()
-    return subprocess.run([str(BIN / "invoke"), *argv], cwd=ROOT).returncode
+    return run_forwarding_signals([str(BIN / "invoke"), *argv])
+
+
+def run_forwarding_signals(command: list[str]) -> int:
+    """Run ``command`` and pass on the signals that should stop it; its exit code, shell-style.
+
+    Without this, a SIGTERM (from a process manager, an editor's task runner, `kill`) ends
+    dev.py alone and leaves its child, a server say, running with the port taken. Ctrl+C in
+    a terminal already reaches the child, which is in the same process group: a SIGINT is
+    passed on only when dev.py is not the terminal's foreground process group.
+    """
+    child = subprocess.Popen(command, cwd=ROOT)
+
+    def forward(signum: int, frame: object) -> None:
+        if signum == signal.SIGINT and in_terminal_foreground():
+            return
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, forward)
+    code = child.wait()
+    return 128 - code if code < 0 else code
+
+
+def in_terminal_foreground() -> bool:
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):  # no terminal: nobody but dev.py received the signal
+        return False
 
 
 if __name__ == "__main__":

@@ -174,3 +174,35 @@ def write_site(root: Path, posts: dict[str, str], *, vocabulary: str | None = No
         encoding="utf-8",
     )
     return content
+
+
+# --- The project as a writer has it, in tmp_path -------------------------------------------
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def writer_project(root: Path, posts: dict[str, str], **settings: Any) -> Path:
+    """A copy of this project under ``root``, with ``posts`` as its only posts, for running
+    `python3 dev.py TASK` in it exactly as a writer does.
+
+    The files a writer edits (settings, tasks, dev.py) are copies; plugins, theme and .venv
+    are links to this checkout's (dev.py finds the requirements unchanged and installs
+    nothing). ``settings`` are appended to its pelicanconf.py (``PORT=8123``, say).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("tasks.py", "pelicanconf.py", "publishconf.py", "dev.py", "requirements.txt", "constraints.txt"):
+        (root / name).write_bytes((ROOT / name).read_bytes())
+    for name in ("plugins", "theme", ".venv"):
+        (root / name).symlink_to(ROOT / name, target_is_directory=True)
+    content = write_site(root, posts)
+    (content / "pages" / "404.md").write_bytes((ROOT / "content" / "pages" / "404.md").read_bytes())
+    if settings:
+        with (root / "pelicanconf.py").open("a", encoding="utf-8") as conf:
+            conf.write("\n# Set by the test\n" + "".join(f"{k} = {v!r}\n" for k, v in settings.items()))
+    return root

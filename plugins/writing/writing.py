@@ -146,7 +146,8 @@ def broken_links(content: Any, context: Mapping[str, Any]) -> list[str]:
         if any(path in known for path in candidates):
             continue
         wanted = candidates[0]
-        hint = _as_written(did_you_mean(wanted, sorted(known)), content, relative=not value.startswith("/")) or (
+        elsewhere = sorted(known - {content.relative_source_path})  # a link to itself is no suggestion
+        hint = _as_written(did_you_mean(wanted, elsewhere), content, relative=not value.startswith("/")) or (
             "; link to a post by its file, e.g. {filename}other-post.md (next to this one) or "
             "{filename}/posts/other-post.md, and to an image with {static}/images/name.svg"
         )
