@@ -565,6 +565,23 @@ def test_comments_imported_before_their_post_end_as_if_it_had_been_there(
     assert snapshot(content, stores.private.root) == before
 
 
+def test_comments_held_under_the_slug_their_post_then_gets_are_published_once(
+    site: tuple[CommentStores, Path],
+) -> None:
+    stores, content = site
+    import_fixture(stores, content)
+    (content / "posts" / "a-post-not-moved.md").write_text(
+        post_text("A post not moved", "a-post-not-moved", "2019-05-01 10:00"), encoding="utf-8"
+    )
+    report = import_fixture(stores, content)
+    assert report.settled == ["1 comment(s) held under 'a-post-not-moved' until the post was here"]
+    record = stores.private.read("dsq-1010")
+    assert record.status == "approved"
+    assert [step["action"] for step in record.history] == ["receive", "approve"]
+    assert (stores.public_dir / "a-post-not-moved" / "dsq-1010.md").is_file()
+    assert import_fixture(stores, content).settled == []
+
+
 def test_held_comments_the_writer_has_moderated_stay_where_they_are(site: tuple[CommentStores, Path]) -> None:
     from comments.desk.moderation import reject_comments
 
@@ -578,7 +595,9 @@ def test_held_comments_the_writer_has_moderated_stay_where_they_are(site: tuple[
         encoding="utf-8",
     )
     report = import_fixture(stores, content)
-    assert "held under 'a-post-not-moved': their thread now matches 'moved-at-last'" in report.unsettled[0]
+    assert "held under 'a-post-not-moved' stay there: their thread now matches 'moved-at-last'" in (
+        report.unsettled[0]
+    )
     record = stores.private.read("dsq-1010")
     assert (record.status, record.comment.post) == ("rejected", "a-post-not-moved")
     assert not (stores.public_dir / "moved-at-last").exists()

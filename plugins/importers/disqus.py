@@ -27,17 +27,18 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 from comments.config import CommentStores
 from comments.desk.moderation import DONE, _entry, _save_step, approve_comments, current_moderator
 from comments.desk.public_store import find_public_comment
-from comments.desk.triage import TriageRules, crisis_notes
+from comments.desk.triage import CRISIS, TriageRules, crisis_notes
 from comments.model import DATE_RANGE_HELP, PrivateRecord, PublicComment, in_date_range, is_post_slug
 from comments.transfer.export import _read_header as read_header
 from comments.transfer.export import read_post_info
 from comments.transfer.html_to_markdown import TooDeeplyNested, html_to_markdown
 from comments.transfer.importer import ImportReport, comment_fingerprint, import_comments
 from comments.transfer.wxr import ExportRead, IncomingComment, blog_key, unreadable_export
-from defusedxml import DefusedXmlException
 from harbour.errors import HarbourError
 
 logger = logging.getLogger(__name__)
@@ -47,14 +48,14 @@ INTERNALS = "{http://disqus.com/disqus-internals}"
 # Disqus ids are numbers, unique across all of Disqus: "dsq-<number>" never changes between exports.
 DSQ_ID = re.compile(r"[0-9]{1,40}")
 ID_PREFIX = "dsq-"
-# What stands where a removed comment had replies (see _Planner.parent_id): public, and honest.
+# What stands where a removed comment had replies (see _Planner._parent_id): public, and honest.
 REMOVED_AUTHOR = "Removed comment"
 REMOVED_BODY = "This comment was removed."
 MISSING_AUTHOR = "Missing comment"
 MISSING_BODY = "This comment is not available."
 # The text kept (privately) for a deleted or spam comment that Disqus exported without one.
 NO_TEXT = "(Disqus exported this comment without its text.)"
-# Where a comment whose thread names no thread is kept.
+# Where a comment that names no thread is kept.
 NO_THREAD_SLUG = "disqus-no-thread"
 # The start of the note on a comment kept under a slug because its thread matched no post.
 UNMATCHED = "held: no post here for its Disqus thread"
@@ -848,23 +849,27 @@ def settle_held_threads(
         if not all(_imported_steps_only(record) for _, record in members):
             if held_under != post:
                 unsettled.append(
-                    f"{len(members)} comment(s) held under {held_under!r}: their thread now matches "
-                    f"{post!r}; "
-                    "move them by hand if you wish (see plugins/comments/README.md, import-disqus)"
+                    f"{len(members)} comment(s) held under {held_under!r} stay there: their thread now "
+                    f"matches {post!r}, but you have moderated some of them, so your decisions stand"
                 )
             continue
-        for planned, record in members:
-            if held_under != post:
+        shown = [
+            planned.id
+            for planned, record in members
+            if planned.status == "approved"
+            and record.status == "pending"
+            and HELD_ON_REQUEST not in record.notes
+            and CRISIS not in record.flags
+        ]
+        if held_under != post:
+            for planned, _ in members:
                 _move(stores, planned.id, post, moderator, source)
-            if (
-                planned.status == "approved"
-                and record.status == "pending"
-                and HELD_ON_REQUEST not in record.notes
-            ):
-                publish.append(planned.id)
-        settled.append(f"{len(members)} comment(s) held under {held_under!r} are now under {post!r}")
+            settled.append(f"{len(members)} comment(s) held under {held_under!r} are now under {post!r}")
+        elif shown:
+            settled.append(f"{len(shown)} comment(s) held under {post!r} until the post was here")
+        publish += shown
     if publish:
-        outcomes = approve_comments(stores, publish, moderator=moderator)
+        outcomes = approve_comments(stores, publish, moderator=moderator, post_slugs=site.slugs)
         settled += [outcome.message for outcome in outcomes if outcome.result != DONE]
     return settled, unsettled
 
