@@ -8,6 +8,7 @@ place from ../shared/fixtures) is one nobody here wrote.
 
 from __future__ import annotations
 
+import gzip
 import re
 import subprocess
 import sys
@@ -412,15 +413,19 @@ def test_entity_tricks_are_refused_within_a_second(
             export_of(post_xml("1", "Hi"), post_xml("1", "Different")),
             "comment 1 appears twice with different",
         ),
+        (
+            gzip.compress(export_of(post_xml("1", "Hi")).encode("utf-8")),
+            r"cut\.xml: a compressed file \(gzip\), as Disqus sends it; unpack it first \(gunzip cut\.xml",
+        ),
     ],
-    ids=["truncated", "not-disqus", "same-id-twice"],
+    ids=["truncated", "not-disqus", "same-id-twice", "gzipped"],
 )
 def test_a_broken_file_is_refused_in_one_line_and_nothing_is_written(
-    text: str, expected: str, site: tuple[CommentStores, Path], tmp_path: Path
+    text: str | bytes, expected: str, site: tuple[CommentStores, Path], tmp_path: Path
 ) -> None:
     stores, content = site
     path = tmp_path / "cut.xml"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     with pytest.raises(HarbourError, match=expected):
         import_fixture(stores, content, path)
     assert stores.private.ids() == []

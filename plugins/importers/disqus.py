@@ -69,6 +69,7 @@ WORDPRESS_QUERY_KEYS = ("p", "page_id")
 PROGRESS_EVERY = 2.0  # seconds between two progress lines
 LISTED = 30  # lines of one kind the summary lists before "and N more"
 DISQUS_EXPORT_HELP = "export it again from Disqus (Admin > Community > Export)"
+GZIP_MAGIC = b"\x1f\x8b"
 
 Progress = Callable[[str], None]
 Clock = Callable[[], float]
@@ -231,6 +232,17 @@ def _read_post(export: DisqusExport, element: Element) -> None:
         )
 
 
+def _refuse_compressed(path: Path, file: BinaryIO) -> None:
+    """Disqus sends its export gzipped. Unpacking it here would let a small file expand without
+    bound inside one element, so the writer unpacks it (and sees its size) first."""
+    if file.read(2) == GZIP_MAGIC:
+        raise HarbourError(
+            f"{path}: a compressed file (gzip), as Disqus sends it; unpack it first "
+            f"(gunzip {path.name}, or double-click it) and give the .xml file"
+        )
+    file.seek(0)
+
+
 def read_disqus(
     path: str | Path, *, progress: Progress | None = None, clock: Clock = time.monotonic
 ) -> DisqusExport:
@@ -240,6 +252,7 @@ def read_disqus(
     readers = {DISQUS + "thread": _read_thread, DISQUS + "post": _read_post}
     try:
         with unreadable_export(path), path.open("rb") as file:
+            _refuse_compressed(path, file)
             size = max(os.fstat(file.fileno()).st_size, 1)
             ticker = _Ticker(progress, clock)
             for element in _top_level_elements(file, path):
