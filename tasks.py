@@ -418,7 +418,7 @@ def comments_fetch(c, from_="", token_file="", private="", content=""):
     if fetched.crises:
         print(f"{fetched.crises} of them may be in crisis (!! in the queue): read those first.")
     if fetched.new:
-        print("Run comments-queue to read them.")
+        print("Run `python3 dev.py comments-queue` to read them.")
     if fetched.skipped:
         raise Exit("comments-fetch: what is listed above could not be kept; everything else was", code=1)
 

@@ -15,14 +15,16 @@ from typing import Any
 
 import pytest
 
-from comment_helpers import make_stores
+from comment_helpers import make_stores, tiny_site
 from comments.config import CommentStores
+from comments.desk.public_store import public_comment_path
 from comments.desk.arrival import receive_comment
 from comments.desk.moderation import reject_comments
 from comments.desk.triage import CRISIS, TriageRules
 from comments.transfer.fetch import APPROVED_THERE, fetch_comments, queue_address, read_token
 from conftest import ROOT
 from harbour.errors import HarbourError
+from receiver_helpers import comment_fields, running_receiver
 
 TOKEN = "k7Qz-receiver-token_0123456789"
 
@@ -384,7 +386,7 @@ def test_the_task_fetches_then_says_how_many_and_what_to_run(
     assert first.stdout.splitlines() == [
         f"Fetched 2 new comments from {queue_server.base}/queue.",
         "1 of them may be in crisis (!! in the queue): read those first.",
-        "Run comments-queue to read them.",
+        "Run `python3 dev.py comments-queue` to read them.",
     ]
     queue = invoke("comments-queue", *where)
     assert "2 waiting" in queue.stdout and "!! possible-crisis" in queue.stdout
@@ -415,3 +417,39 @@ def test_the_task_refuses_bad_arguments_and_skipped_records_in_one_line_each(
     assert "what is listed above could not be kept" in skipped.stderr
     for result in (injected, missing, skipped):
         assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_comment_sent_to_the_real_receiver_reaches_the_writers_queue_and_then_the_site(
+    tmp_path: Path,
+) -> None:
+    """End to end, as the README tells a writer: the form's POST, comments-fetch, comments-queue, approve."""
+    with running_receiver(tmp_path / "server") as receiver:
+        calm = receiver.post(comment_fields(receiver.ripe_token(), body="Thank you, this helped.")).json()
+        crisis = receiver.post(comment_fields(receiver.ripe_token(), author="Zoë",
+                                              body="I want to die, honestly")).json()
+        assert calm["ok"] and crisis["ok"], (calm, crisis)
+        tiny_site(tmp_path / "desk")  # the writer's own copy of the site, with first-post
+        writer = make_stores(tmp_path / "desk")
+        writer.private.root.mkdir(parents=True)
+        (writer.private.root / "receiver-token").write_text(receiver.app.fetch_token + "\n", encoding="utf-8")
+        where = ["--private", str(writer.private.root), "--content", str(writer.content_dir)]
+        receiver_address = f"http://127.0.0.1:{receiver.port}/comments"
+
+        fetched = invoke("comments-fetch", "--from", receiver_address, *where)
+        assert fetched.returncode == 0, fetched.stderr
+        assert fetched.stdout.splitlines()[0] == f"Fetched 2 new comments from {receiver_address}/queue."
+
+        queue = invoke("comments-queue", *where)
+        assert queue.returncode == 0, queue.stderr
+        assert queue.stdout.splitlines()[2].startswith(crisis["id"])  # the possible crisis first
+        assert queue.stdout.splitlines()[3].startswith(calm["id"]) and "2 waiting" in queue.stdout
+
+        approved = invoke("comments-approve", "--id", calm["id"], *where)
+        assert approved.returncode == 0, approved.stderr
+        assert public_comment_path(writer.public_dir, "first-post", calm["id"]).is_file()
+
+        again = invoke("comments-fetch", "--from", receiver_address, *where)
+        assert again.stdout.splitlines() == [
+            f"Fetched 0 new comments from {receiver_address}/queue (2 already here)."
+        ]
+        assert writer.private.read(calm["id"]).status == "approved"  # the writer's decision stands

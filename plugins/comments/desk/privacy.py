@@ -185,7 +185,7 @@ def forget_person(
     if not theirs and not named:
         raise HarbourError(
             f"no comment in the private store {stores.private.root} has the e-mail {email.strip()!r}; "
-            "check the spelling (`invoke comments-show --id ID` shows a comment's e-mail), or it was "
+            "check the spelling (`python3 dev.py comments-show --id ID` shows a comment's e-mail), or it was "
             "already erased"
         )
     outcomes: list[Outcome] = []
