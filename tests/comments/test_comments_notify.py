@@ -10,6 +10,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from comments.desk.notify import notify_new_comment, notify_new_comment_later
 from comments.desk.triage import CRISIS
 from comments.model import PrivateRecord, PublicComment
 from harbour.errors import HarbourError
+from receiver_helpers import comment_fields, running_receiver
 
 COMMENTER_EMAIL = "mina.private@example.invalid"
 COMMENTER_IP = "198.51.100.23"
@@ -36,6 +38,7 @@ class SmtpServer:
     messages: list[bytes] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     refuse: bool = False
+    delivered: threading.Event = field(default_factory=threading.Event)
 
 
 def envelope_address(command: str) -> str:
@@ -75,6 +78,7 @@ def smtp_server() -> Iterator[SmtpServer]:
                         data += chunk
                     state.messages.append(data)
                     self.reply("250 queued")
+                    state.delivered.set()
                 elif verb == "QUIT":
                     self.reply("221 bye")
                     return
@@ -234,3 +238,19 @@ def test_good_notify_settings_pass() -> None:
     notify = {"host": "smtp.example.org", "username": "me", "password_env": "COMMENTS_SMTP_PASSWORD",
               "from": "blog@example.org", "to": ["me@example.org", "co-writer@example.org"]}
     assert comments_settings({"COMMENTS": {"notify": notify}})["notify"] == notify
+
+
+def test_the_real_receiver_mails_the_writer_once_a_comment_is_kept(
+    smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    notify = {"host": "127.0.0.1", "port": smtp_server.port, "starttls": False, "from": "blog@example.org",
+              "to": "writer@example.org", "timeout": 10}
+    with running_receiver(tmp_path, notify=notify) as receiver:
+        answer = receiver.post(comment_fields(receiver.ripe_token(), body="I want to die, honestly"))
+        assert answer.status == 200, answer.body
+        assert smtp_server.delivered.wait(timeout=20), "no mail reached the SMTP server"
+        (kept,) = receiver.records()
+    message = delivered(smtp_server)
+    assert message["Subject"].startswith("[") and "URGENT, possible crisis: New comment on" in message["Subject"]
+    assert f"comments-show --id {kept.id}" in message.get_content()
+    assert b"mina@example.org" not in smtp_server.messages[0] and message["Reply-To"] is None
