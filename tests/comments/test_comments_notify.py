@@ -251,6 +251,7 @@ def test_the_real_receiver_mails_the_writer_once_a_comment_is_kept(
         assert smtp_server.delivered.wait(timeout=20), "no mail reached the SMTP server"
         (kept,) = receiver.records()
     message = delivered(smtp_server)
-    assert message["Subject"].startswith("[") and "URGENT, possible crisis: New comment on" in message["Subject"]
+    assert message["Subject"].startswith("[")  # the site's name
+    assert "URGENT, possible crisis: New comment on" in message["Subject"]
     assert f"comments-show --id {kept.id}" in message.get_content()
     assert b"mina@example.org" not in smtp_server.messages[0] and message["Reply-To"] is None
