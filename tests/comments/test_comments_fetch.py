@@ -21,10 +21,11 @@ from comments.desk.public_store import public_comment_path
 from comments.desk.arrival import receive_comment
 from comments.desk.moderation import reject_comments
 from comments.desk.triage import CRISIS, TriageRules
+from comments.desk.arrival import clean_user_agent
 from comments.transfer.fetch import APPROVED_THERE, fetch_comments, queue_address, read_token
 from conftest import ROOT
 from harbour.errors import HarbourError
-from receiver_helpers import comment_fields, running_receiver
+from receiver_helpers import SITE_ORIGIN, comment_fields, raw_exchange, running_receiver
 
 TOKEN = "k7Qz-receiver-token_0123456789"
 
@@ -336,7 +337,6 @@ BAD_RECORDS = [
     ({"reply_to": "x"}, "reply_to 'x' is not a comment id"),
     ({"date": "yesterday"}, "date: 'yesterday' is not a date"),
     ({"received_at": "2024-04-03 09:12:00"}, "received_at: '2024-04-03 09:12:00' has no UTC offset"),
-    ({"user_agent": "Mozilla\x1b]0;owned\x07"}, "user_agent contains control characters"),
     ({"email": "a\x1b[2J@example.invalid"}, "email contains control characters"),
     ({"notes": ["fine", "bad\u2028line"]}, "notes[1] contains control characters"),
     ({"body": "x" * 5001}, "body is 5001 characters long"),
@@ -453,3 +453,51 @@ def test_a_comment_sent_to_the_real_receiver_reaches_the_writers_queue_and_then_
             f"Fetched 0 new comments from {receiver_address}/queue (2 already here)."
         ]
         assert writer.private.read(calm["id"]).status == "approved"  # the writer's decision stands
+
+
+HOSTILE_AGENT = "Mozilla\x9b31m/5.0\x1b]0;owned\x07 (X11)\u2028"
+
+
+def test_a_user_agent_is_cleaned_not_refused_since_the_commenter_never_chose_it() -> None:
+    assert clean_user_agent(HOSTILE_AGENT, 400) == "Mozilla 31m/5.0 ]0;owned (X11)"
+    assert clean_user_agent("  \x00 ", 400) is None and clean_user_agent(None, 400) is None
+    assert clean_user_agent("a" * 500, 400) == "a" * 400
+
+
+def test_a_control_character_in_a_stored_user_agent_does_not_keep_the_comment_from_the_writer(
+    queue_server: QueueServer, remote: CommentStores, local: CommentStores
+) -> None:
+    # A receiver's store from before user agents were cleaned on arrival.
+    comment_id = arrive(remote)
+    (item,) = queue_of(remote)
+    queue_server.serve_records([{**item, "user_agent": HOSTILE_AGENT}])
+
+    fetched = fetch(local, queue_server)
+
+    assert ([r.id for r in fetched.new], fetched.skipped) == ([comment_id], [])
+    assert local.private.read(comment_id).user_agent == "Mozilla 31m/5.0 ]0;owned (X11)"
+
+
+def test_a_browser_sending_a_c1_control_in_its_user_agent_still_reaches_the_writer(tmp_path: Path) -> None:
+    """waitress refuses C0 controls in headers but passes bytes 0x80-0xFF, which WSGI reads as
+    Latin-1: 0x9b arrives as U+009B, the 8-bit CSI that starts a terminal escape sequence."""
+    from urllib.parse import urlencode
+
+    with running_receiver(tmp_path / "server") as receiver:
+        body = urlencode(comment_fields(receiver.ripe_token())).encode()
+        head = (
+            b"POST /comments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nAccept: application/json\r\n"
+            b"Origin: " + SITE_ORIGIN.encode() + b"\r\nUser-Agent: Evil\x9b2JAgent\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        )
+        assert raw_exchange(receiver.port, head, body).startswith(b"HTTP/1.1 200 ")
+        (kept,) = receiver.records()
+        assert kept.user_agent == "Evil 2JAgent"
+        writer = make_stores(tmp_path / "desk")
+        token_file = tmp_path / "desk" / "receiver-token"
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(receiver.app.fetch_token, encoding="utf-8")
+        address = f"http://127.0.0.1:{receiver.port}/comments"
+        fetched = fetch_comments(writer, TriageRules(), address, token_file)
+        assert ([r.id for r in fetched.new], fetched.skipped) == ([kept.id], [])

@@ -53,6 +53,17 @@ def _has_control_characters(text: str, allowed: str = "") -> bool:
     return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
+def clean_user_agent(user_agent: str | None, limit: int) -> str | None:
+    """A browser's User-Agent header fit to keep: one line without control characters, cut to ``limit``.
+
+    Cleaned rather than refused: the commenter never chose it, and a comment must not be lost
+    over it. A C1 control such as U+009B (an 8-bit CSI, which the web server passes as the byte
+    0x9b read as Latin-1) would start an escape sequence in the terminal of comments-show.
+    """
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in user_agent or "")
+    return " ".join(kept.split())[:limit] or None
+
+
 def normalised_fields(
     rules: TriageRules,
     *,
@@ -75,7 +86,7 @@ def normalised_fields(
         "body": (body or "").replace("\r\n", "\n").replace("\r", "\n").strip(),
         "email": (email or "").strip() or None,
         "ip": (ip or "").strip() or None,
-        "user_agent": " ".join((user_agent or "").split())[: rules.length_limits["user_agent"]] or None,
+        "user_agent": clean_user_agent(user_agent, rules.length_limits["user_agent"]),
         "author_url": (author_url or "").strip() or None,
         "reply_to": (reply_to or "").strip() or None,
         "content_warnings": tuple(dict.fromkeys(t.strip() for t in content_warnings if t and t.strip())),

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from comments.config import CommentStores
-from comments.desk.arrival import arrival_problems
+from comments.desk.arrival import arrival_problems, clean_user_agent
 from comments.desk.moderation import _entry, _id_taken, _save_step, current_moderator
 from comments.desk.triage import CRISIS, TriageRules
 from comments.model import (
@@ -395,6 +395,9 @@ def _record(item: Any, where: str, rules: TriageRules) -> tuple[PrivateRecord | 
         return None, [f"{where}: id {_shown(comment_id)} is not a comment id ({COMMENT_ID_HELP})"]
     where = f"{where} (id {comment_id})"
     problems = _type_problems(item)
+    if not problems and item.get("user_agent") is not None:
+        # Cleaned as arrival cleans it now: a receiver's store may hold one kept before it did.
+        item = {**item, "user_agent": clean_user_agent(item["user_agent"], rules.length_limits["user_agent"])}
     if not problems:
         problems = _value_problems(item, rules)
     if not problems:
