@@ -16,6 +16,7 @@ typography between them do not matter.
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator, Mapping
@@ -140,8 +141,8 @@ class LeakGuard:
         if not self._warned and not self._warned_addresses:
             return []
         problems = []
-        for path in sorted(p for p in output.rglob("*") if p.is_file()):
-            page = path.relative_to(output).as_posix()
+        for page in _written_files(output):
+            path = output / page
             suffix = path.suffix.lower()
             if suffix in PAGES:
                 found = self._check_page(path.read_bytes(), page)
@@ -241,6 +242,18 @@ def _stretches(tokens: list[str], leaked: set[tuple[str, ...]]) -> list[tuple[in
     return stretches
 
 
+
+
+def _written_files(output: Path) -> list[str]:
+    """Every file of the site that could carry text, as a path relative to ``output``, in order."""
+    found = []
+    for folder, _, names in os.walk(output):
+        relative = os.path.relpath(folder, output)
+        found += [
+            name if relative == "." else f"{relative}/{name}"
+            for name in names if name.lower().endswith(PAGES + FEEDS + DATA)
+        ]
+    return sorted(found)
 
 
 def _feed_text(path: Path) -> str:
