@@ -217,7 +217,7 @@ def _error_summary(errors: Mapping[str, str], message: str) -> str:
     items = "".join(
         f'<li><a href="#f-{name}">{_e(text)}</a></li>' if name not in ("reply_to", "token", "post")
         else f"<li>{_e(text)}</li>"
-        for name, text in errors.items()
+        for name, text in errors.items() if text != message
     )
     return (
         f'<div class="message problem" id="message" role="alert" tabindex="-1" autofocus>'
