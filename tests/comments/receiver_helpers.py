@@ -181,7 +181,7 @@ def comment_fields(token: str = "", **changes: str) -> dict[str, str]:
     fields = {
         "post": "first-post", "reply_to": "", "author": "Mina", "email": "mina@example.org",
         "url": "", "body": "Thank you for writing this.", "content_warning": "", "token": token,
-        "company": "",
+        "subject": "",
     }
     fields.update(changes)
     return fields

@@ -237,12 +237,12 @@ def test_an_open_post_has_the_form_with_every_field_labelled(form_site: Path) ->
     assert (form.attributes["action"], form.attributes["method"]) == (RECEIVER, "post")
     assert form.attributes["data-token-url"] == RECEIVER + "/token"
     names = [field.attributes.get("name") for field in form.css("input, textarea, select")]
-    assert names == ["post", "reply_to", "token", "author", "email", "url", "body", "content_warning", "company"]
+    assert names == ["post", "reply_to", "token", "author", "email", "url", "body", "content_warning", "subject"]
     assert form.css_first('input[name="post"]').attributes["value"] == "open-post"
     for field in form.css("input:not([type=hidden]), textarea, select"):
         label = form.css_first(f'label[for="{field.attributes["id"]}"]')
         assert label is not None and label.text().strip(), field.attributes
-        if field.attributes["name"] != "company":
+        if field.attributes["name"] != "subject":
             hint = form.css_first(f'#{field.attributes["aria-describedby"]}')
             assert hint is not None and hint.text().strip()
     assert "required" in form.css_first("#comment-author").attributes
@@ -261,13 +261,13 @@ def test_an_open_post_has_the_form_with_every_field_labelled(form_site: Path) ->
 
 def test_the_honeypot_is_out_of_sight_out_of_reach_and_never_autofilled(form_site: Path) -> None:
     form = form_of(article_html(form_site, "open-post"))
-    trap = form.css_first('input[name="company"]')
+    trap = form.css_first('input[name="subject"]')
     assert trap.attributes["tabindex"] == "-1" and trap.attributes["autocomplete"] == "off"
     assert trap.attributes.get("value") == ""
     container = trap.parent
     assert container.attributes.get("aria-hidden") == "true"
     assert "comment-form__trap" in container.attributes["class"]
-    assert form.css_first('label[for="comment-company"]').text() == "Leave this empty"
+    assert form.css_first('label[for="comment-subject"]').text() == "Leave this empty"
     css = (ROOT / "theme" / "static" / "css" / "site.css").read_text(encoding="utf-8")
     rule = re.search(r"\.comment-form__trap \{([^}]*)\}", css)
     assert rule and "position: absolute" in rule.group(1) and "left: -100vw" in rule.group(1)

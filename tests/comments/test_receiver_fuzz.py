@@ -35,7 +35,7 @@ EXPECTED = {
     "body":            (413, 400, 400, 400, 400, 200, 200),
     "content_warning": (413, 400, 400, 400, 400, 400, 400),
     "token":           (413, 400, 400, 400, 400, 400, 400),
-    "company":         (413, 403, 400, 400, 403, 403, 403),
+    "subject":         (413, 403, 400, 400, 403, 403, 403),
 }
 CASES = [(field, name) for field in EXPECTED for name in HOSTILE]
 # Markup or headers a hostile value would bring if it came back raw.

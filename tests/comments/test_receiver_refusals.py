@@ -75,11 +75,11 @@ def test_the_referer_stands_for_a_missing_origin(receiver: RunningReceiver) -> N
 
 def test_the_honeypot_refuses(receiver: RunningReceiver, unchanged: None) -> None:
     token = receiver.ripe_token()
-    refused(receiver.post(comment_fields(token, company="ACME Ltd")), 403, "company")
-    page = receiver.post(comment_fields(token, company="ACME Ltd", body="Kept for you."), as_json=False)
+    refused(receiver.post(comment_fields(token, subject="ACME Ltd")), 403, "subject")
+    page = receiver.post(comment_fields(token, subject="ACME Ltd", body="Kept for you."), as_json=False)
     assert page.status == 403
     values = {a.get("name"): a.get("value") for tag, a in tags_in(page.text) if tag == "input"}
-    assert values["company"] == "" and values["author"] == "Mina"
+    assert values["subject"] == "" and values["author"] == "Mina"
     assert "Kept for you.</textarea>" in page.text, "the reader's words come back to them"
     assert "Leave this empty" in page.text
 

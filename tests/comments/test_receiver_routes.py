@@ -305,7 +305,7 @@ def test_the_writer_is_mailed_once_about_a_new_comment(tmp_path: Path, smtp_serv
         deadline = time.monotonic() + 20
         while not smtp_server.messages and time.monotonic() < deadline:
             time.sleep(0.05)  # bounded: the mail goes in a thread of its own
-        receiver.post(comment_fields(receiver.ripe_token(), body="Spam words.", company="x"))  # refused
+        receiver.post(comment_fields(receiver.ripe_token(), body="Spam words.", subject="x"))  # refused
     assert len(smtp_server.messages) == 1, "a retried send is not mailed again"
     mail = smtp_server.messages[0].decode("utf-8", "replace")
     assert "Mail the writer." in mail

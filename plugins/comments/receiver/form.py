@@ -20,16 +20,16 @@ from comments.model import http_url, is_comment_id
 from comments.receiver.manifest import PostEntry
 from trigger_tags.vocabulary import Vocabulary
 
-FIELDS = ("post", "reply_to", "author", "email", "url", "body", "content_warning", "token", "company")
+FIELDS = ("post", "reply_to", "author", "email", "url", "body", "content_warning", "token", "subject")
 # What a field is called to the reader, for messages about the form as a whole.
 FIELD_LABELS = {
     "post": "The post", "reply_to": "The comment you reply to", "author": "Your name",
     "email": "Your e-mail address", "url": "Your website", "body": "Your comment",
-    "content_warning": "The content note", "token": "The form", "company": "The field to leave empty",
+    "content_warning": "The content note", "token": "The form", "subject": "The field to leave empty",
 }
 # The form's own fields and a few a browser or proxy may add; more than this is not a comment.
 MAX_FIELDS = 30
-HONEYPOT = "company"
+HONEYPOT = "subject"
 
 
 class FormUnreadable(Exception):

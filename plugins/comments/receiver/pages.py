@@ -207,8 +207,8 @@ def comment_form(
         f'<textarea id="f-body" name="body" maxlength="{limits["body"]}" required'
         f'{_described_by("body", errors, True)}>{_e(values.get("body", ""))}</textarea></div>'
         + warning_select
-        + '<div class="leave-empty"><label for="f-company">Leave this empty</label>'
-        '<input type="text" id="f-company" name="company" value="" tabindex="-1" autocomplete="off"></div>'
+        + '<div class="leave-empty"><label for="f-subject">Leave this empty</label>'
+        '<input type="text" id="f-subject" name="subject" value="" tabindex="-1" autocomplete="off"></div>'
         f'<p><button type="submit">{_e(submit_label)}</button></p></form>'
     )
 
