@@ -240,14 +240,18 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
     # one's address: the hidden version's must not travel in a feed or file either.
     hidden = [*generator.hidden_articles, *generator.hidden_translations]
     posts = _post_comments(chain(published, hidden), settings)
-    clashes = manifest_path_problems(conf, [post.slug for post in posts])
+    clashes = manifest_path_problems(conf, [post.slug for post in posts]) if conf["form_action"] else []
     if clashes:
         raise HarbourError(clashes)
     if conf["json_path"]:
         for post in posts:
             atomic_write_text(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))
-    # Published and hidden posts take comments; drafts never reach a reader.
-    write_manifest(output / conf["manifest_path"], posts, chain(published, hidden), settings)
+    # Published and hidden posts take comments; drafts never reach a reader. Without a receiver
+    # (no form_action) nothing reads the manifest, so none is written.
+    if conf["form_action"]:
+        listed_slugs = {article.slug for article in published}
+        unlisted = {article.slug for article in hidden} - listed_slugs
+        write_manifest(output / conf["manifest_path"], posts, chain(published, hidden), settings, unlisted)
     site = _site_address(settings)
     sitename = settings.get("SITENAME", "")
     language = settings.get("DEFAULT_LANG", "en")
@@ -266,7 +270,8 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
 
 
 def write_manifest(
-    path: Path, posts: Iterable[PostComments], articles: Iterable[Any], settings: Mapping[str, Any]
+    path: Path, posts: Iterable[PostComments], articles: Iterable[Any], settings: Mapping[str, Any],
+    unlisted: Iterable[str] = (),
 ) -> None:
     """The receiver's manifest: each slug's address, whether it takes comments, its approved ids.
 
@@ -281,7 +286,7 @@ def write_manifest(
         )
         for post in posts
     ]
-    atomic_write_text(path, comment_manifest(entries, (settings.get("SITEURL") or "").rstrip("/")))
+    atomic_write_text(path, comment_manifest(entries, (settings.get("SITEURL") or "").rstrip("/"), unlisted))
 
 
 def register() -> None:

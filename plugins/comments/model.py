@@ -239,3 +239,18 @@ class PrivateRecord:
 
     def with_comment(self, **changes: Any) -> PrivateRecord:
         return replace(self, comment=replace(self.comment, **changes))
+
+
+# --- The manifest the build writes for the comment receiver ------------------------------------
+
+MANIFEST_FORMAT = "harbour-comment-manifest"
+MANIFEST_VERSION = 1
+
+
+def unlisted_key(slug: str) -> str:
+    """How the manifest names a hidden post: a hash of its slug, so the public file cannot list
+    posts that are reached by their address only, while the receiver, given the slug, finds it."""
+    import hashlib
+
+    return hashlib.sha256(f"{MANIFEST_FORMAT}:{slug}".encode()).hexdigest()
+

@@ -4,6 +4,7 @@ page and the queue."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -310,3 +311,18 @@ def test_the_writer_is_mailed_once_about_a_new_comment(tmp_path: Path, smtp_serv
     mail = smtp_server.messages[0].decode("utf-8", "replace")
     assert "Mail the writer." in mail
     assert "mina@example.org" not in mail, "the commenter's e-mail never goes in the mail"
+
+
+def test_a_hidden_post_named_only_by_its_hash_in_the_manifest_takes_comments(tmp_path: Path) -> None:
+    from comments.model import MANIFEST_FORMAT, MANIFEST_VERSION, unlisted_key
+    from comments.receiver.manifest import parse_manifest
+
+    manifest = parse_manifest(json.dumps({
+        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "site": "",
+        "posts": {},
+        "unlisted": {unlisted_key("a-hidden-post"): {"open": True, "approved": ["aaa111aaa111"]}},
+    }).encode(), "open.json")
+    post = manifest.post("a-hidden-post")
+    assert post is not None and post.slug == "a-hidden-post" and post.approved == {"aaa111aaa111"}
+    assert (post.title, post.url) == ("", "")  # the pages say "the post"
+    assert manifest.post("another-post") is None

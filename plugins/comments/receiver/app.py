@@ -256,7 +256,7 @@ class Receiver:
         except SiteUnavailable as error:
             logger.error("%s", error)
             return self.refuse(request, 503, SITE_UNAVAILABLE)
-        post = manifest.posts.get(query.get("post", ""))
+        post = manifest.post(query.get("post", ""))
         if post is None:
             return self.refuse(request, 404, NO_SUCH_POST, manifest=manifest)
         if not post.open:

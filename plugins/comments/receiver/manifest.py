@@ -12,22 +12,29 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
-from comments.model import COMMENT_ID_HELP, POST_SLUG_HELP, is_comment_id, is_post_slug
+from comments.model import (
+    COMMENT_ID_HELP,
+    MANIFEST_FORMAT,
+    MANIFEST_VERSION,
+    POST_SLUG_HELP,
+    is_comment_id,
+    is_post_slug,
+    unlisted_key,
+)
 from harbour.errors import HarbourError
 
 logger = logging.getLogger(__name__)
 
-MANIFEST_FORMAT = "harbour-comment-manifest"
-MANIFEST_VERSION = 1
 ADDRESS_CACHE_SECONDS = 60
 FETCH_TIMEOUT_SECONDS = 10
 # A manifest lists every post and approved comment id: a few hundred kB for a large blog.
@@ -55,6 +62,15 @@ class PostEntry:
 class Manifest:
     site: str
     posts: Mapping[str, PostEntry]
+    # Hidden posts, named by unlisted_key(slug), without title or address: the file is public.
+    unlisted: Mapping[str, PostEntry] = field(default_factory=dict)
+
+    def post(self, slug: str) -> PostEntry | None:
+        """The post a submission names, listed or hidden."""
+        if slug in self.posts:
+            return self.posts[slug]
+        hidden = self.unlisted.get(unlisted_key(slug))
+        return replace(hidden, slug=slug) if hidden is not None else None
 
 
 @dataclass(frozen=True)
@@ -234,9 +250,23 @@ def parse_manifest(data: bytes, source: str) -> Manifest:
                 slug=slug, title=entry["title"], url=entry["url"], open=entry["open"],
                 approved=frozenset(entry["approved"]),
             )
+    unlisted = document.get("unlisted", {})
+    hidden = {}
+    if not isinstance(unlisted, dict):
+        problems.append(f"{source}: unlisted: expected an object of hashed post slugs, got {_kind(unlisted)}")
+        unlisted = {}
+    for key, entry in unlisted.items():
+        entry_problems = (
+            [": not a hashed slug (64 hex digits)"] if not re.fullmatch(r"[0-9a-f]{64}", str(key))
+            else _post_problems("unlisted", {"title": "", "url": "", **entry} if isinstance(entry, dict) else entry)
+        )
+        problems += [f"{source}: unlisted[{key!r}]{p}" for p in entry_problems]
+        if not entry_problems:
+            hidden[key] = PostEntry(slug="", title="", url="", open=entry["open"],
+                                    approved=frozenset(entry["approved"]))
     if problems:
         raise HarbourError(problems)
-    return Manifest(site=site, posts=entries)
+    return Manifest(site=site, posts=entries, unlisted=hidden)
 
 
 def _post_problems(slug: str, entry: Any) -> list[str]:

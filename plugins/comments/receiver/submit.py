@@ -111,7 +111,7 @@ def submit_comment(receiver: Receiver, request: Request) -> Response:
     except SiteUnavailable as error:
         logger.error("%s", error)
         return receiver.refuse(request, 503, SITE_UNAVAILABLE, kept_text=submission.body)
-    post = manifest.posts.get(submission.post)
+    post = manifest.post(submission.post)
     if post is None:
         return receiver.refuse(request, 404, NO_SUCH_POST, kept_text=submission.body, manifest=manifest)
     return _submit_to_post(receiver, request, submission, post, unverified=unverified)

@@ -15,13 +15,12 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
+from comments.model import MANIFEST_FORMAT, MANIFEST_VERSION, unlisted_key
 from harbour.errors import did_you_mean, where
 from harbour.sources import metadata_line, read_lines
 
 COMMENTS_METADATA = "Comments"
 COMMENTS_VALUES = ("open", "closed")
-MANIFEST_FORMAT = "harbour-comment-manifest"
-MANIFEST_VERSION = 1
 
 
 # --- Open or closed -----------------------------------------------------------------------
@@ -197,15 +196,25 @@ def manifest_path_problems(conf: Mapping[str, Any], slugs: Iterable[str]) -> lis
     ]
 
 
-def comment_manifest(posts: Iterable[ManifestPost], site: str) -> str:
-    """The manifest's JSON text: one entry per slug, in slug order so that rebuilds compare equal."""
+def comment_manifest(posts: Iterable[ManifestPost], site: str, unlisted: Iterable[str] = ()) -> str:
+    """The manifest's JSON text: one entry per slug, in slug order so that rebuilds compare equal.
+
+    Posts in ``unlisted`` (hidden ones, reached by their address only) go under ``unlisted``,
+    named by :func:`unlisted_key` and without title or address: the file is public.
+    """
+    hidden = set(unlisted)
+    ordered = sorted(posts, key=lambda p: p.slug)
     data = {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
         "site": site,
         "posts": {
             post.slug: {"title": post.title, "url": post.url, "open": post.open, "approved": sorted(post.approved)}
-            for post in sorted(posts, key=lambda p: p.slug)
+            for post in ordered if post.slug not in hidden
+        },
+        "unlisted": {
+            unlisted_key(post.slug): {"open": post.open, "approved": sorted(post.approved)}
+            for post in ordered if post.slug in hidden
         },
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
