@@ -121,6 +121,9 @@ class PublicComment:
     reply_to: str | None = None
     author_url: str | None = None
     content_warnings: tuple[str, ...] = ()
+    # Written by the site's writer (`comments-reply`): the thread marks it "Author". Only the
+    # writer's own tools set it; a comment from the form or the receiver never carries it.
+    by_writer: bool = False
     # Where it was read from and the line of each header field, for error messages only.
     source_path: Path | None = field(default=None, compare=False)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -135,11 +138,21 @@ class PublicComment:
             "author_url": self.author_url,
             "date": self.date.isoformat(),
             "content_warnings": list(self.content_warnings),
+            # Only when set: a record without it reads as before, and the receiver's queue (form
+            # comments only) keeps the exact fields comments-fetch expects.
+            **({"by_writer": True} if self.by_writer else {}),
             "body": self.body,
         }
 
     def line_of(self, header: str) -> int | None:
         return self.lines.get(header)
+
+
+def _flag(value: Any, name: str) -> bool:
+    """A true-or-false field of a record; anything else is damage, not a guess."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, not {value!r}")
+    return value
 
 
 @dataclass
@@ -192,6 +205,7 @@ class PrivateRecord:
                 reply_to=data.get("reply_to"),
                 author_url=data.get("author_url"),
                 content_warnings=tuple(data.get("content_warnings") or ()),
+                by_writer=_flag(data.get("by_writer", False), "by_writer"),
                 source_path=path,
             )
             record = cls(

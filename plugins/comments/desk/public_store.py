@@ -25,8 +25,10 @@ from comments.desk.triage import length_problems
 from harbour.errors import HarbourError, did_you_mean, where
 from harbour.files import atomic_write_text
 
-HEADERS = ("Author", "Date", "Reply-To", "Author-URL", "Content-Warnings")
+HEADERS = ("Author", "Date", "Reply-To", "Author-URL", "Content-Warnings", "Writer")
 REQUIRED_HEADERS = ("Author", "Date")
+# ``Writer: yes`` marks a reply by the site's writer (shown with an "Author" badge).
+WRITER_VALUES = {"yes": True, "no": False}
 # Files a writer may keep beside the post folders (notes to themselves), never read as comments.
 IGNORED_FILES = ("README.md", "README.txt", "README")
 
@@ -51,6 +53,8 @@ def format_comment_file(comment: PublicComment) -> str:
         lines.append(f"Author-URL: {comment.author_url}")
     if comment.content_warnings:
         lines.append(f"Content-Warnings: {', '.join(comment.content_warnings)}")
+    if comment.by_writer:
+        lines.append("Writer: yes")
     return "\n".join(lines) + "\n\n" + comment.body.strip() + "\n"
 
 
@@ -129,6 +133,12 @@ def parse_comment_text(
             "use a full address such as https://example.org/ (without a user name before the host) "
             "or remove the line"
         )
+    by_writer = WRITER_VALUES.get(fields.get("Writer", "no").lower())
+    if by_writer is None:
+        problems.append(
+            f"{where(shown, lines['Writer'])}: Writer {fields['Writer']!r} is not yes or no; write "
+            "'Writer: yes' on a reply by you, the site's writer, or remove the line"
+        )
     raw_body = "\n".join(text_lines[body_start:]) if body_start else ""
     body = raw_body.strip()
     if not body:
@@ -156,6 +166,7 @@ def parse_comment_text(
         reply_to=reply_to,
         author_url=author_url,
         content_warnings=split_tags(fields.get("Content-Warnings", "")),
+        by_writer=bool(by_writer),
         source_path=path,
         lines=lines,
     )
