@@ -96,7 +96,8 @@ def reply_target(stores: CommentStores, to: str) -> ReplyTarget:
             record.comment, record.status, waiting=False,
             refusal=(
                 f"{to} by {author} is {record.status}{reason}: nobody can read it, so a reply would answer "
-                f"nothing; if you changed your mind, approve it first (python3 dev.py comments-approve --id {to})"
+                "nothing; if you changed your mind, approve it first "
+                f"(python3 dev.py comments-approve --id {to})"
             ),
         )
     if not public_comment_path(stores.public_dir, record.comment.post, to).exists():
@@ -114,7 +115,8 @@ def reply_target(stores: CommentStores, to: str) -> ReplyTarget:
 def _checked_reply(
     rules: TriageRules, parent: PublicComment, *, body: str, author: str, author_url: str | None
 ) -> dict[str, object]:
-    """The reply's fields, tidied and checked as a new approved comment's are; HarbourError lists every problem."""
+    """The reply's fields, tidied and checked as a new approved comment's are; HarbourError lists
+    every problem."""
     fields = normalised_fields(rules, author=author, body=body, author_url=author_url, reply_to=parent.id)
     problems = arrival_problems(rules, post=parent.post, status="approved", **fields)
     if problems:
@@ -162,7 +164,8 @@ def writer_reply(
             (approval,) = approve_comments(stores, [to], moderator=moderator, post_slugs=post_slugs)
             if approval.result != DONE:
                 return WriterReply(
-                    REFUSED, f"the reply is not published, since {to} could not be approved: {approval.message}",
+                    REFUSED,
+                    f"the reply is not published, since {to} could not be approved: {approval.message}",
                     to, parent_approval=approval,
                 )
             target = reply_target(stores, to)
