@@ -189,8 +189,9 @@ def test_a_reply_to_a_reply_threads_under_it(stores: CommentStores) -> None:
 
 def test_an_unknown_parent_raises_naming_it(stores: CommentStores) -> None:
     known = receive(stores)
-    with pytest.raises(HarbourError, match=rf"no comment with id '{known[:-1]}0'.*did you mean '{known}'"):
-        reply(stores, known[:-1] + "0")
+    typo = known[:-1] + ("1" if known.endswith("0") else "0")
+    with pytest.raises(HarbourError, match=rf"no comment with id '{typo}'.*did you mean '{known}'"):
+        reply(stores, typo)
     with pytest.raises(HarbourError, match="is not a comment id"):
         reply(stores, "../etc")
 
