@@ -215,6 +215,23 @@ def test(c, args=""):
     c.run(f"{shlex.quote(sys.executable)} -m pytest {args}", pty=False)
 
 
+@task(help={
+    "posts": "generated posts, about 800 words each (default 300; the issue's full size is 2000)",
+    "comments": "generated comments, spread over the posts (default 3000; full size 20000)",
+    "runs": "times each stage runs, alternating with the others (default 3)",
+    "seed": "the generator's seed: the same seed writes the same blog (default 1)",
+})
+def bench(c, posts=300, comments=3000, runs=3, seed=1):
+    """Time our full build against plain Pelican on a generated blog; print medians, ratios, page weight."""
+    from harbour.bench import run_bench
+
+    try:
+        run_bench(posts=int(posts), comments=int(comments), runs=int(runs), seed=int(seed),
+                  say=lambda line: print(line, flush=True))
+    except HarbourError as error:
+        raise Exit(f"bench: {error}", code=1) from None
+
+
 # --- Comments (plugins/comments) -----------------------------------------------------------
 # Every comments task reads COMMENTS from pelicanconf.py; --private and --content point it at
 # other stores (a backup, or the tests' temporary folders).
