@@ -56,7 +56,8 @@ PATH_METADATA = r"moved/(?P<save_as>.+)"
 OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["safety", "writing", "trigger_tags", "content_warnings", "comments"]
+PLUGINS = ["safety", "writing", "trigger_tags", "content_warnings", "comments", "post_navigation",
+           "search_engines"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.
@@ -93,6 +94,23 @@ PAGINATION_PATTERNS = (
     (1, "{url}", "{save_as}"),
     (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
 )
+
+# --- At the end of each post: older and newer posts, related posts (see plugins/post_navigation/) --
+POST_NAVIGATION = {
+    # How many posts sharing its topics to list under each post (0: none).
+    "related_posts": 3,
+    # The reading speed behind "4 min read" beside each post's date.
+    "words_per_minute": 200,
+}
+
+# --- Search engines (see plugins/search_engines/) ---------------------------------------
+SEARCH_ENGINES = {
+    # False asks search engines not to index the site at all (readers come only through links
+    # you share): robots.txt disallows everything, every page says "noindex", no sitemap.
+    "index": True,
+    # The sitemap needs the site's full address: publishconf.py turns it on.
+    "sitemap": None,
+}
 
 # --- Writing ----------------------------------------------------------------------------
 WRITING = {

@@ -26,6 +26,9 @@ DRAFT_LANG_SAVE_AS = DRAFT_LANG_URL = ""
 DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = ""
 DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_URL = ""
 
+# sitemap.xml of the published posts and pages, named in robots.txt (see SEARCH_ENGINES in pelicanconf.py).
+SEARCH_ENGINES = {**SEARCH_ENGINES, "sitemap": "sitemap.xml"}  # noqa: F405
+
 # --- Publishing targets (invoke publish / invoke gh-pages) -------------------------------
 # rsync destination, "host:/path/to/site/" (add "user" and "@" before the host if needed).
 # Set it here and nowhere else.
