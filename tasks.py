@@ -370,6 +370,110 @@ def comments_unpublish(c, id, reason="", private="", content=""):
 
 
 @task(
+    name="comments-reply",
+    help={"to": "the id of the comment you answer (from comments-queue, or its #comment-ID link)",
+          "body": "your reply, in Markdown (without --body or --file, your editor opens: $VISUAL or $EDITOR)",
+          "file": "a file holding your reply, in Markdown",
+          "yes": "if the comment you answer is still waiting, approve it without asking",
+          **STORE_HELP},
+)
+def comments_reply(c, to="", body="", file="", yes=False, private="", content=""):
+    """Reply to a comment as the site's writer: published at once, marked "Author" in the thread."""
+    from comments.config import comments_settings
+    from comments.desk.moderation import DONE
+    from comments.desk.replies import reply_from_draft, reply_target, reply_template, writer_reply
+    from comments.desk.triage import TriageRules
+    from comments.model import http_url
+    from comments.transfer.export import read_post_info
+    from harbour.editor import edit_text
+
+    draft = None
+    with _comments_errors("comments-reply"):
+        if not to:
+            raise HarbourError("comments-reply needs --to ID, the id of the comment you answer "
+                               "(`python3 dev.py comments-queue` lists waiting ones; a published one's "
+                               "link ends in #comment-ID)")
+        if body and file:
+            raise HarbourError("give your reply with --body or with --file, not both")
+        refuse_control_characters({"--to": to, "--file": file})
+        refuse_control_characters({"--body": body}, bodies={"--body"})
+        settings, published = _settings(), _settings(publish=True)
+        if not str(settings.get("AUTHOR") or "").strip():
+            raise HarbourError("AUTHOR is not set in pelicanconf.py; a reply is signed with it, e.g. "
+                               'AUTHOR = "Robin"')
+        stores = _comment_stores(private, content)
+        target = reply_target(stores, to)
+        if target.refusal and not target.waiting:
+            raise HarbourError(target.refusal)
+        approve_parent = target.waiting and (yes or _ask_to_approve(target))
+        if target.waiting and not approve_parent:
+            raise HarbourError(f"nothing published: {target.comment.id} is still waiting, and a reply cannot "
+                               "appear without it; approve it first, or answer y (or pass --yes)")
+        if file:
+            text = reply_from_draft(_read_reply_file(file), reply_template(target))
+        elif body:
+            text = body
+        else:
+            saved, draft = edit_text(reply_template(target), prefix="comment-reply-")
+            text = reply_from_draft(saved, reply_template(target))
+        if not text.strip():
+            if draft is not None:
+                draft.unlink(missing_ok=True)
+            raise HarbourError("the reply is empty, so nothing was published (cancelled)")
+        posts = read_post_info(stores.content_dir, settings["ARTICLE_PATHS"],
+                               timezone_name=settings["TIMEZONE"])
+        rules = TriageRules.from_settings(comments_settings(settings))
+        try:
+            outcome = writer_reply(
+                stores, rules, to=target.comment.id, body=text, author=str(settings["AUTHOR"]),
+                author_url=http_url(published.get("SITEURL") or None), approve_parent=approve_parent,
+                post_slugs=set(posts),
+            )
+        except HarbourError as error:
+            *first, last = error.problems
+            raise HarbourError([*first, "; ".join([last, *_kept(draft, to)])]) from None
+    print(outcome.message)
+    if outcome.result != DONE:
+        kept = "".join(f"; {line}" for line in _kept(draft, to))
+        raise Exit(f"comments-reply: nothing published (see above){kept}", code=1)
+    if draft is not None:
+        draft.unlink(missing_ok=True)
+    print(DEPLOY_REMINDER)
+
+
+def _ask_to_approve(target) -> bool:
+    """Ask whether to approve the waiting comment first; no answer (end of input) is no."""
+    parent = target.comment
+    print(f"{parent.id} by {parent.author} is still waiting for moderation, and a reply cannot appear "
+          "without the comment it answers.")
+    try:
+        answer = input("Approve it first? [y/N] ")
+    except EOFError:
+        print()
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def _read_reply_file(file: str) -> str:
+    try:
+        return Path(file).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise HarbourError(f"{file}: not valid UTF-8 (byte {error.start}); save it as UTF-8") from None
+    except OSError as error:
+        raise HarbourError(
+            f"{file}: cannot be read ({error.strerror}); give a file holding your reply"
+        ) from None
+
+
+def _kept(draft: Path | None, to: str) -> list[str]:
+    """Where the writer's draft waits after a refusal, so that nothing they typed is lost."""
+    if draft is None:
+        return []
+    return [f"what you wrote is kept in {draft}: edit it and run "
+            f"python3 dev.py comments-reply --to {to} --file {shlex.quote(str(draft))}"]
+
+
+@task(
     name="comments-forget",
     help={"email": "the e-mail address the person commented with (any case)",
           "unpublish": "also take their published comments down (their records stay, as rejected)",

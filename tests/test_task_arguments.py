@@ -8,7 +8,7 @@ import pytest
 from invoke import Context, Exit
 
 import tasks
-from harbour.arguments import ALLOWED, control_character_problem, refuse_control_characters
+from harbour.arguments import ALLOWED, BODY_ALLOWED, control_character_problem, refuse_control_characters
 from harbour.errors import HarbourError
 from harbour.new_post import new_post
 
@@ -47,6 +47,16 @@ def test_the_place_shows_at_most_twenty_characters_before() -> None:
 )
 def test_ordinary_text_in_any_script_is_allowed(value: str) -> None:
     assert control_character_problem("--title", value) is None
+
+
+def test_a_body_may_hold_line_breaks_and_tabs_but_no_other_control_character() -> None:
+    refuse_control_characters({"--body": "Para one\n\n\tPara two"}, bodies={"--body"})
+    for char in set(REFUSED) - {"\n", "\t"}:
+        with pytest.raises(HarbourError) as raised:
+            refuse_control_characters({"--body": f"Para{char}two"}, bodies={"--body"})
+        assert str(raised.value).endswith(f"it must be {BODY_ALLOWED}"), repr(char)
+    with pytest.raises(HarbourError, match="--title contains a line break"):
+        refuse_control_characters({"--title": "A\nB", "--body": "A\nB"}, bodies={"--body"})
 
 
 def test_every_bad_argument_is_listed_at_once() -> None:

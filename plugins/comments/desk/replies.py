@@ -17,6 +17,7 @@ as the moderation steps do.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,30 @@ def reply_target(stores: CommentStores, to: str) -> ReplyTarget:
             ),
         )
     return ReplyTarget(record.comment, record.status, refusal=None, waiting=False)
+
+
+def reply_template(target: ReplyTarget) -> str:
+    """What the writer's editor opens with: what they answer, and what to do, as '#' lines that
+    :func:`reply_from_draft` leaves out."""
+    parent = target.comment
+    quoted = textwrap.wrap(" ".join(parent.body.split()), 66, max_lines=4, placeholder=" …")
+    author = " ".join(parent.author.split())
+    lines = [
+        f"# Your reply to {author} (comment {parent.id} on {parent.post}), who wrote:",
+        *(f"#   > {line}" for line in quoted),
+        "# Write your reply in Markdown after these lines. Save and close the editor to publish it,",
+        "# approved at once and marked as yours. Save it empty to cancel. The lines starting with",
+        "# '#' above are left out (a heading of your own, '# Title', is kept).",
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
+def reply_from_draft(text: str, template: str = "") -> str:
+    """The reply in a draft: its text without the lines of ``template``'s header, wherever they are
+    (words typed above them are kept), with Unix line ends and no surrounding blank lines."""
+    header = {line for line in template.split("\n") if line.startswith("#")}
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line for line in lines if line.rstrip() not in header).strip()
 
 
 def _checked_reply(

@@ -20,6 +20,9 @@ from feedgenerator import Atom1Feed
 
 from comments.render.threads import CommentNode, walk
 
+# The Atom category of a reply by the site's writer, beside "(author)" in its title.
+WRITER_CATEGORY = "writer"
+
 
 @dataclass(frozen=True)
 class PostComments:
@@ -40,6 +43,7 @@ def _public_entry(node: CommentNode, post: PostComments) -> dict[str, Any]:
         "reply_to": node.reply_to,
         "author": node.author,
         "author_url": node.author_url,
+        "by_writer": node.by_writer,
         "date": node.date.isoformat(),
         "anchor": node.anchor,
     }
@@ -96,7 +100,7 @@ def comments_atom(
     for _, _, node, post in entries[:max_items]:
         comment_link = f"{post.url}#{node.anchor}"
         feed.add_item(
-            title=f"{node.author} on {post.title}",
+            title=f"{node.author}{' (author)' if node.by_writer else ''} on {post.title}",
             link=comment_link,
             description=_feed_body(node, post, comment_link),
             unique_id=comment_link,
@@ -104,6 +108,7 @@ def comments_atom(
             updateddate=node.date,
             author_name=node.author,
             author_link=node.author_url,
+            categories=[WRITER_CATEGORY] if node.by_writer else None,
         )
     buffer = io.StringIO()
     feed.write(buffer, "utf-8")

@@ -56,6 +56,11 @@ class CommentNode:
         return self.comment.reply_to
 
     @property
+    def by_writer(self) -> bool:
+        """Written by the site's writer (``Writer: yes``): the thread shows an "Author" badge."""
+        return self.comment.by_writer
+
+    @property
     def content_warnings(self) -> list[str]:
         return list(self.comment.content_warnings)
 
