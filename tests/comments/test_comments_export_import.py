@@ -430,6 +430,7 @@ DATE = "2024-01-01 10:00:00+00:00"
         ({"private": {"ip": ["x"]}}, 'c.json: comments[0].private.ip: expected text, got ["x"]'),
         ({"private": {"user_agent": False}},
          "c.json: comments[0].private.user_agent: expected text, got false"),
+        ({"by_writer": "yes"}, 'c.json: comments[0].by_writer: expected true or false, got "yes"'),
     ],
 )
 def test_every_field_of_a_json_export_is_type_checked(fields: dict, expected: str, tmp_path: Path) -> None:

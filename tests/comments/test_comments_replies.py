@@ -316,3 +316,20 @@ def test_a_damaged_writer_mark_is_refused_with_its_file_and_line(stores: Comment
     path.write_text(json.dumps({**data, "by_writer": "yes"}), encoding="utf-8")
     with pytest.raises(HarbourError, match="by_writer must be true or false"):
         stores.private.read(parent)
+
+
+@pytest.mark.parametrize("fmt", ["json", "wxr"])
+def test_an_export_imported_elsewhere_keeps_the_writers_mark(tmp_path: Path, fmt: str) -> None:
+    from comments.transfer.export import export_comments
+    from comments.transfer.importer import import_file
+
+    stores = make_stores(tmp_path / "here")
+    parent = receive(stores)
+    done = reply(stores, parent, approve_parent=True)
+    exported = tmp_path / f"comments.{fmt}"
+    export_comments(stores, fmt, exported, site_name="Still Here", site_url="https://x.example")
+    elsewhere = make_stores(tmp_path / "elsewhere")
+    import_file(elsewhere, hold_rules(), exported, post_slugs={"first-post"})
+    marked = {c.id: c.by_writer for c in read_public_comments(elsewhere.public_dir)}
+    assert marked == {parent: False, done.reply_id: True}
+    assert elsewhere.private.read(done.reply_id).comment.by_writer  # type: ignore[arg-type]

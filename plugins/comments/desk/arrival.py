@@ -217,6 +217,7 @@ def receive_comment(
     author_url: str | None = None,
     reply_to: str | None = None,
     content_warnings: Iterable[str] = (),
+    by_writer: bool = False,
     date: datetime | None = None,
     comment_id: str | None = None,
     status: str | None = None,
@@ -233,6 +234,10 @@ def receive_comment(
 
     ``published_parents`` maps ids of comments the live site shows to their post: a receiver on
     another host than the writer's stores knows the comments a reply may answer only so.
+
+    ``by_writer``: for importers of this site's own exports, whose writer's replies keep their
+    mark; the form and the receiver never set it (the writer's replies come through
+    :func:`comments.desk.replies.writer_reply`).
     """
     fields = normalised_fields(
         rules, author=author, body=body, email=email, ip=ip, user_agent=user_agent,
@@ -253,7 +258,7 @@ def receive_comment(
             comment_id = new_comment_id()
         comment = PublicComment(
             id=comment_id, post=post, author=author, date=date or utc_now(), body=body,
-            reply_to=reply_to, author_url=author_url, content_warnings=warnings,
+            reply_to=reply_to, author_url=author_url, content_warnings=warnings, by_writer=by_writer,
         )
         notes = list(notes)
         parent_status = None

@@ -24,7 +24,7 @@ from comments.transfer.importer import JSON_FORMAT
 from comments.model import PublicComment
 from comments.desk.public_store import read_public_comments
 from comments.sanitise import render_comment_body
-from comments.transfer.wxr import META_ID, META_MARKDOWN, META_WARNINGS
+from comments.transfer.wxr import META_ID, META_MARKDOWN, META_WARNINGS, META_WRITER
 from harbour.errors import HarbourError, where
 from harbour.files import atomic_write_text, is_inside
 from harbour.metadata_dates import EXPECTED as EXPECTED_DATE_FORM
@@ -129,6 +129,8 @@ def _comment_xml(comment: PublicComment, number: int, parent: int) -> list[str]:
     meta = [(META_ID, comment.id), (META_MARKDOWN, comment.body)]
     if comment.content_warnings:
         meta.append((META_WARNINGS, ", ".join(comment.content_warnings)))
+    if comment.by_writer:
+        meta.append((META_WRITER, "yes"))
     lines = ["      <wp:comment>"]
     for name, value in (
         ("comment_id", number), ("comment_author", comment.author), ("comment_author_email", ""),

@@ -159,6 +159,9 @@ def _json_comment(item: Any, where: str, source_name: str) -> tuple[IncomingComm
         problems.append(
             f"{where}.content_warnings: expected a list of trigger tags (text), got {_shown(warnings)}"
         )
+    by_writer = item.get("by_writer", False)
+    if not isinstance(by_writer, bool):
+        problems.append(f"{where}.by_writer: expected true or false, got {_shown(by_writer)}")
     private = _private_fields(item, where, problems)
     if problems:
         return None, problems
@@ -166,7 +169,7 @@ def _json_comment(item: Any, where: str, source_name: str) -> tuple[IncomingComm
     return IncomingComment(
         id=values["id"], post=values["post"], author=values["author"], body=values["body"], date=date,
         status=status, where=where, reply_to=reply_to, author_url=author_url,
-        content_warnings=tuple(warnings),
+        content_warnings=tuple(warnings), by_writer=by_writer,
         email=private["email"], ip=private["ip"], user_agent=private["user_agent"],
         notes=[f"imported from {source_name}"],
     ), []
@@ -429,7 +432,8 @@ def import_comments(
                 stores, rules, post=comment.post, author=comment.author, body=comment.body,
                 email=comment.email, ip=comment.ip, user_agent=comment.user_agent,
                 author_url=comment.author_url, reply_to=comment.reply_to,
-                content_warnings=comment.content_warnings, date=comment.date, comment_id=comment.id,
+                content_warnings=comment.content_warnings, by_writer=comment.by_writer, date=comment.date,
+                comment_id=comment.id,
                 status=comment.status, source=source, moderator=moderator, notes=comment.notes,
             )
         except HarbourError as error:

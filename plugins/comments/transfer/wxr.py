@@ -29,6 +29,8 @@ __all__ = ["WP_DATE", "WP_NAMESPACE"]  # kept importable from here, where they u
 META_ID = "harbour_id"
 META_MARKDOWN = "harbour_markdown"
 META_WARNINGS = "harbour_content_warnings"
+# "yes" on a reply by the site's writer (``Writer: yes``), so that the badge comes back too.
+META_WRITER = "harbour_writer"
 WP_STATUS = {"1": "approved", "0": "pending", "spam": "spam", "trash": "rejected", "post-trashed": "rejected"}
 
 
@@ -46,6 +48,7 @@ class IncomingComment:
     reply_to: str | None = None
     author_url: str | None = None
     content_warnings: tuple[str, ...] = ()
+    by_writer: bool = False
     email: str | None = None
     ip: str | None = None
     user_agent: str | None = None
@@ -202,7 +205,7 @@ def item_comments(source: str, item: WxrItem, key: str, skipped: list[str]) -> l
 
 def _meta_notes(meta: dict[str, str]) -> list[str]:
     """WordPress's own comment meta (spam checks, ratings), kept in the private record only."""
-    kept = {k: v for k, v in meta.items() if k not in (META_ID, META_MARKDOWN, META_WARNINGS)}
+    kept = {k: v for k, v in meta.items() if k not in (META_ID, META_MARKDOWN, META_WARNINGS, META_WRITER)}
     return [
         f"WordPress comment meta {key!r}: {value if len(value) <= 300 else value[:299] + '…'!r}"
         for key, value in kept.items()
@@ -264,6 +267,7 @@ def _incoming(
         where=where,
         author_url=http_url(url),
         content_warnings=split_tags(meta.get(META_WARNINGS, "")),
+        by_writer=meta.get(META_WRITER, "").strip().lower() == "yes",
         email=element.author_email or None,
         ip=element.author_ip or None,
         user_agent=element.user_agent or None,
