@@ -326,6 +326,8 @@ BAD_RECORDS = [
     ({"id": "abc123def456\n"}, "is not a comment id"),
     ({"id": 5}, "id 5 is not a comment id"),
     ({"surprise": 1}, "unknown field 'surprise'"),
+    # Only the writer's own tools mark a comment as theirs: a receiver cannot give one the badge.
+    ({"by_writer": True}, "unknown field 'by_writer'"),
     ({"format": "harbour-comment"}, "is not a harbour-comment-record of version 1"),
     ({"author": 5}, "author: expected text, got 5"),
     ({"email": ["x"]}, "email: expected text or null"),
