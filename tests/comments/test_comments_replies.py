@@ -333,3 +333,15 @@ def test_an_export_imported_elsewhere_keeps_the_writers_mark(tmp_path: Path, fmt
     marked = {c.id: c.by_writer for c in read_public_comments(elsewhere.public_dir)}
     assert marked == {parent: False, done.reply_id: True}
     assert elsewhere.private.read(done.reply_id).comment.by_writer  # type: ignore[arg-type]
+
+
+def test_a_draft_loses_only_the_templates_header_lines_wherever_they_are(stores: CommentStores) -> None:
+    parent = receive(stores, "It helped.\n\nA lot, *really*.")
+    template = replies.reply_template(reply_target(stores, parent))
+    assert template.startswith(f"# Your reply to Mina (comment {parent} on first-post), who wrote:\n")
+    assert "#   > It helped. A lot, *really*.\n" in template and template.endswith("\n\n")
+    typed_above = "Typed at the top.\r\n" + template.replace("\n", "\r\n") + "# My heading\r\n\r\nAnd below."
+    assert replies.reply_from_draft(typed_above, template) == "Typed at the top.\n\n# My heading\n\nAnd below."
+    assert replies.reply_from_draft(template, template) == ""  # saved as it was: cancelled
+    # A file of the writer's own, without the template: every line is theirs.
+    assert replies.reply_from_draft("# Not ours\n\nText") == "# Not ours\n\nText"
