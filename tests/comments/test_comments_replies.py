@@ -341,7 +341,8 @@ def test_a_draft_loses_only_the_templates_header_lines_wherever_they_are(stores:
     assert template.startswith(f"# Your reply to Mina (comment {parent} on first-post), who wrote:\n")
     assert "#   > It helped. A lot, *really*.\n" in template and template.endswith("\n\n")
     typed_above = "Typed at the top.\r\n" + template.replace("\n", "\r\n") + "# My heading\r\n\r\nAnd below."
-    assert replies.reply_from_draft(typed_above, template) == "Typed at the top.\n\n# My heading\n\nAnd below."
+    kept = replies.reply_from_draft(typed_above, template)
+    assert kept == "Typed at the top.\n\n# My heading\n\nAnd below."
     assert replies.reply_from_draft(template, template) == ""  # saved as it was: cancelled
     # A file of the writer's own, without the template: every line is theirs.
     assert replies.reply_from_draft("# Not ours\n\nText") == "# Not ours\n\nText"
