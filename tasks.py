@@ -678,3 +678,23 @@ def comments_receive(c, host="127.0.0.1", port=8001, site="", public=False, publ
             PUBLISH_SETTINGS if publish else DEV_SETTINGS, host=host, port=int(port), site=site or None,
             public=public, private=private or None, content=content or None, threads=int(threads),
         )
+
+
+@task(
+    name="comments-desk",
+    help={
+        "port": "the port (default 8002)",
+        "host": "the address to listen on: this machine only (default 127.0.0.1; also ::1 or localhost)",
+        "browser": "open the desk in your browser (default; --no-browser only prints its address)",
+        **STORE_HELP,
+    },
+)
+def comments_desk(c, port=8002, host="127.0.0.1", browser=True, private="", content=""):
+    """Moderate in your browser: the queue, approve, reject, spam, content notes, replies, undo, rebuild."""
+    from comments.desk_web.serve import serve_desk
+
+    with _comments_errors("comments-desk"):
+        refuse_control_characters({"--host": host})
+        _comment_stores(private, content)  # the retention erase, as every comments task runs it first
+        serve_desk(DEV_SETTINGS, host=host, port=int(port), open_browser=browser, private=private or None,
+                   content=content or None, publish_settings=PUBLISH_SETTINGS)

@@ -1,5 +1,6 @@
-"""Moderation: the steps the writer takes on received comments (approve, reject, spam, unpublish),
-and the helpers every step shares (finding a comment in either store, recording a step).
+"""Moderation: the steps the writer takes on received comments (approve, reject, spam, unpublish,
+back to waiting, content warnings), and the helpers every step shares (finding a comment in
+either store, recording a step).
 
 Every step happens under the private store's lock and is recorded twice: in the comment's
 own history and as a line of the audit log. Nothing is deleted: rejected and spam comments
@@ -32,7 +33,7 @@ from comments.desk.public_store import (
     remove_public_comment,
     write_public_comment,
 )
-from harbour.errors import HarbourError
+from harbour.errors import HarbourError, did_you_mean
 
 DONE = "done"
 UNCHANGED = "unchanged"
@@ -331,3 +332,92 @@ def _unpublish_one(
     record.status, record.reason = "rejected", reason
     _save_step(stores, record, _entry("unpublish", record, "approved", moderator, reason=reason))
     return Outcome(comment_id, DONE, f"{comment_id} unpublished: its public file is removed, its record kept")
+
+
+def return_to_waiting(
+    stores: CommentStores, ids: Sequence[str], reason: str = "", *, moderator: str | None = None
+) -> list[Outcome]:
+    """Put rejected or spam comments back in the queue (pending), as a recorded step.
+
+    The way back from a reject or a spam mark (the desk's undo): nothing is deleted, and the
+    comment's history shows both steps. A published comment is refused: unpublish it first,
+    so that the step that takes it off the site is recorded as one.
+    """
+    moderator = moderator or current_moderator()
+    reason = _reason(reason)
+    outcomes = []
+    for comment_id in _known_ids(stores, ids):
+        with stores.private.locked():
+            record, _ = _load(stores, comment_id)
+            if record.status == "approved":
+                outcomes.append(Outcome(
+                    comment_id, REFUSED,
+                    f"{comment_id} is published; unpublish it first "
+                    f"(python3 dev.py comments-unpublish --id {comment_id})",
+                ))
+                continue
+            removed = _take_down(stores, record)
+            if record.status == "pending":
+                result = DONE if removed else UNCHANGED
+                outcomes.append(Outcome(comment_id, result, f"{comment_id} is waiting already{removed}"))
+                continue
+            before = record.status
+            record.status, record.reason = "pending", ""
+            _save_step(stores, record, _entry("return", record, before, moderator, reason=reason))
+            message = f"{comment_id} is waiting again (it was {before}){removed}"
+            outcomes.append(Outcome(comment_id, DONE, message))
+    return outcomes
+
+
+def set_content_warnings(
+    stores: CommentStores,
+    ids: Sequence[str],
+    warnings: Sequence[str],
+    *,
+    known_tags: Collection[str] | None = None,
+    max_tags: int | None = None,
+    moderator: str | None = None,
+) -> list[Outcome]:
+    """Give comments these Content-Warnings (none: take them off), in the record and, for a
+    published comment, in its public file.
+
+    ``known_tags``: the trigger vocabulary's slugs; a tag outside it is refused before anything
+    changes (the build would refuse it). The record changes first and the public file follows,
+    as for an approval.
+    """
+    moderator = moderator or current_moderator()
+    tags = tuple(dict.fromkeys(t.strip() for t in warnings if t and t.strip()))
+    problems = []
+    if known_tags is not None:
+        problems += [
+            f"{tag!r} is not a trigger tag of the vocabulary (content/triggers.yml)"
+            + did_you_mean(tag, known_tags)
+            for tag in tags if tag not in known_tags
+        ]
+    if max_tags is not None and len(tags) > max_tags:
+        problems.append(f"{len(tags)} content warnings given; at most {max_tags} are allowed "
+                        "(COMMENTS['length_limits']['content_warnings'])")
+    if problems:
+        raise HarbourError(problems)
+    outcomes = []
+    for comment_id in _known_ids(stores, ids):
+        with stores.private.locked():
+            record, _ = _load(stores, comment_id)
+            before = record.comment.content_warnings
+            shown = ", ".join(tags) or "none"
+            if before == tags:
+                message = f"{comment_id} has the content warnings {shown} already"
+                outcomes.append(Outcome(comment_id, UNCHANGED, message))
+                continue
+            record = record.with_comment(content_warnings=tags)
+            path = public_comment_path(stores.public_dir, record.comment.post, comment_id)
+            _save_step(stores, record, _entry(
+                "warn", record, record.status, moderator,
+                warnings=shown, warnings_before=", ".join(before) or "none",
+            ))
+            published = record.status == "approved" and path.exists()
+            if published:
+                write_public_comment(stores.public_dir, record.comment)
+            where_ = " (its public file too)" if published else ""
+            outcomes.append(Outcome(comment_id, DONE, f"{comment_id} content warnings: {shown}{where_}"))
+    return outcomes

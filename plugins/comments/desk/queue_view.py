@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from comments.config import CommentStores
 from comments.model import PrivateRecord
@@ -19,6 +20,29 @@ def pending_queue(
     records = stores.private.all_records() if records is None else records
     waiting = [r for r in records if r.status == "pending"]
     return sorted(waiting, key=lambda r: (CRISIS not in r.flags, r.comment.date, r.id))
+
+
+@dataclass(frozen=True)
+class QueueSections:
+    """The waiting comments as the desk shows them: possible crises, then the others, then the flagged."""
+
+    crises: list[PrivateRecord]
+    waiting: list[PrivateRecord]
+    flagged: list[PrivateRecord]
+
+    def __len__(self) -> int:
+        return len(self.crises) + len(self.waiting) + len(self.flagged)
+
+
+def queue_sections(stores: CommentStores, records: Sequence[PrivateRecord] | None = None) -> QueueSections:
+    """:func:`pending_queue` in three parts, each oldest first. Flagged: held for another reason
+    (links, say) that the writer should look at before approving."""
+    queue = pending_queue(stores, records)
+    return QueueSections(
+        crises=[r for r in queue if CRISIS in r.flags],
+        waiting=[r for r in queue if not r.flags],
+        flagged=[r for r in queue if r.flags and CRISIS not in r.flags],
+    )
 
 
 def comment_problems(stores: CommentStores, record: PrivateRecord) -> list[str]:

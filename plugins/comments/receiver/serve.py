@@ -120,28 +120,30 @@ def check_bind_host(host: str, public: bool) -> None:
 # --- The server ----------------------------------------------------------------------------
 
 
-class ReceiverServer:
-    """waitress serving the receiver, stoppable from another thread (tests, Ctrl+C)."""
+class WaitressServer:
+    """waitress serving a WSGI app on one address, stoppable from another thread (tests, Ctrl+C).
+
+    ``upkeep``, when given, is called every ``upkeep_seconds`` from a thread of its own, so that
+    work that is due happens even while no request comes. The desk serves with it too.
+    """
 
     def __init__(
-        self, app: Receiver, host: str = "127.0.0.1", port: int = 8001, *, threads: int = DEFAULT_THREADS,
-        upkeep_seconds: float = UPKEEP_SECONDS,
+        self, app: Callable[..., Any], host: str, port: int, *, threads: int, max_request_body_size: int,
+        upkeep: Callable[[], None] | None = None, upkeep_seconds: float = UPKEEP_SECONDS,
+        name: str = "server", **options: Any,
     ) -> None:
         from waitress.server import create_server
 
-        self.app = app
         self._server = create_server(
             app, host=host, port=port, threads=threads, ident="",
-            max_request_body_size=2 * app.conf["max_request_bytes"],
-            # The app reads X-Forwarded-For itself, trusting only COMMENTS['trusted_proxies'];
-            # waitress would otherwise drop it before the app sees it.
-            clear_untrusted_proxy_headers=False,
-            expose_tracebacks=False,
+            max_request_body_size=max_request_body_size, expose_tracebacks=False, **options,
         )
         self.host = host
         self.port: int = self._server.effective_port  # type: ignore[union-attr]
+        self.name = name
         self._stopping = threading.Event()
         self._stopped = threading.Event()
+        self._upkeep = upkeep
         self._upkeep_seconds = upkeep_seconds
 
     @property
@@ -153,8 +155,8 @@ class ReceiverServer:
         """Answer requests until :meth:`shutdown` (or Ctrl+C), then close every connection."""
         from waitress import wasyncore
 
-        upkeep = threading.Thread(target=self._upkeep, name="receiver-upkeep", daemon=True)
-        upkeep.start()
+        if self._upkeep is not None:
+            threading.Thread(target=self._upkeep_loop, name=f"{self.name}-upkeep", daemon=True).start()
         adj = self._server.adj
         socket_map = self._server._map  # type: ignore[union-attr]
         try:
@@ -178,9 +180,27 @@ class ReceiverServer:
             pass
         self._stopped.wait(timeout)
 
-    def _upkeep(self) -> None:
+    def _upkeep_loop(self) -> None:
+        assert self._upkeep is not None
         while not self._stopping.wait(self._upkeep_seconds):
-            self.app.upkeep()
+            self._upkeep()
+
+
+class ReceiverServer(WaitressServer):
+    """waitress serving the receiver, stoppable from another thread (tests, Ctrl+C)."""
+
+    def __init__(
+        self, app: Receiver, host: str = "127.0.0.1", port: int = 8001, *, threads: int = DEFAULT_THREADS,
+        upkeep_seconds: float = UPKEEP_SECONDS,
+    ) -> None:
+        self.app = app
+        super().__init__(
+            app, host, port, threads=threads, max_request_body_size=2 * app.conf["max_request_bytes"],
+            upkeep=app.upkeep, upkeep_seconds=upkeep_seconds, name="receiver",
+            # The app reads X-Forwarded-For itself, trusting only COMMENTS['trusted_proxies'];
+            # waitress would otherwise drop it before the app sees it.
+            clear_untrusted_proxy_headers=False,
+        )
 
 
 def serve_receiver(
