@@ -194,6 +194,15 @@ def test_ticked_comments_are_moderated_together_and_json_answers_carry_the_new_p
     assert "This form was sent already" in replayed.json()["main"]
 
 
+def test_a_content_note_comes_from_the_sites_vocabulary(desk: RunningDesk, queued: Queue) -> None:
+    page = desk.request("GET", "/").text
+    assert '<option value="grief">' in page and '<option value="self-harm">' in page
+    assert "content warnings: grief" in desk.notice(desk.act("warn", queued.other, warning="grief"))
+    refused = desk.notice(desk.act("warn", queued.other, warning="greif"))
+    assert "'greif' is not a trigger tag" in unescape(refused) and "did you mean 'grief'" in unescape(refused)
+    assert desk.stores.private.read(queued.other).comment.content_warnings == ("grief",)
+
+
 def test_a_refused_reply_is_kept_in_its_box(desk: RunningDesk, queued: Queue) -> None:
     words = "Dear Sam,\n\nI read this twice. <b>Please</b> write to me."
     refused = desk.act("reply", queued.crisis, body=words)  # no approve_parent: the comment is waiting

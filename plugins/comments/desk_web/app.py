@@ -301,7 +301,7 @@ def read_form(request: Request) -> Fields:
 def known_tags(vocabulary: Callable[[], Vocabulary | None]) -> Callable[[], Collection[str] | None]:
     def slugs() -> Collection[str] | None:
         found = vocabulary()
-        return None if found is None else set(found.slugs())
+        return None if found is None else set(found.slugs)
 
     return slugs
 
