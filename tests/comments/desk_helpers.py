@@ -45,12 +45,14 @@ class Queue:
 
 def seed_queue(stores: CommentStores) -> Queue:
     """A queue on tiny_site's two posts, received as the form would bring them in."""
-    write_comments(stores.content_dir, {f"first-post/{PUBLISHED}": comment_file("Ada", "A published comment.")})
+    published = comment_file("Ada", "A published comment.")
+    write_comments(stores.content_dir, {f"first-post/{PUBLISHED}": published})
     rules = TriageRules()
 
     def receive(author: str, body: str, **fields: Any) -> str:
         fields = {"post": "first-post", "email": f"{author.lower()}@example.invalid", **fields}
-        return receive_comment(stores, rules, author=author, body=body, moderator="tester", **fields).record.id
+        received = receive_comment(stores, rules, author=author, body=body, moderator="tester", **fields)
+        return received.record.id
 
     return Queue(
         crisis=receive("Sam", "I can't do this anymore, I want to die."),
@@ -135,7 +137,8 @@ class RunningDesk:
             headers["Origin"] = origin or self.origin
         if as_json:
             headers["Accept"] = "application/json"
-        return self.request("POST", path, body=urlencode(pairs).encode("ascii"), headers=headers, cookie=cookie)
+        body = urlencode(pairs).encode("ascii")
+        return self.request("POST", path, body=body, headers=headers, cookie=cookie)
 
     def act(self, action: str, *ids: str, **fields: str) -> Reply:
         return self.post("/act", [("action", action), *(("id", i) for i in ids), *fields.items()])
@@ -171,8 +174,10 @@ def desk_site(root: Path) -> CommentStores:
 
 
 @contextmanager
-def running_desk(root: Path, *, publish_settings: Path | None = None, publish_command: list[str] | None = None,
-                 guard: DeskGuard | None = None) -> Iterator[RunningDesk]:
+def running_desk(
+    root: Path, *, publish_settings: Path | None = None, publish_command: list[str] | None = None,
+    guard: DeskGuard | None = None,
+) -> Iterator[RunningDesk]:
     """The real desk on 127.0.0.1 (a free port) over the stores under ``root``, stopped afterwards."""
     stores = make_stores(root)
     app = make_desk(root, publish_settings=publish_settings, publish_command=publish_command, guard=guard)

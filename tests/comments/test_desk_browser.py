@@ -62,13 +62,14 @@ def desk(tmp_path: Path) -> Iterator[RunningDesk]:
 @pytest.fixture
 def open_desk(browser: Any, desk: RunningDesk) -> Iterator[Any]:
     contexts = []
+    queue = seed_queue(desk.stores)
 
     def make(*, javascript: bool = True, scheme: str = "light", token: bool = True) -> DeskVisit:
         context = browser.new_context(java_script_enabled=javascript, color_scheme=scheme)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        visit = DeskVisit(page=page, desk=desk, queue=seed_queue(desk.stores) if not contexts[1:] else queue_of(desk))
+        visit = DeskVisit(page=page, desk=desk, queue=queue)
         context.on("request", lambda r: visit.elsewhere.append(r.url)
                    if urlsplit(r.url).hostname != "127.0.0.1" else None)
         page.on("console", lambda m: visit.errors.append(m.text) if m.type == "error" else None)
@@ -79,10 +80,6 @@ def open_desk(browser: Any, desk: RunningDesk) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
-
-
-def queue_of(desk: RunningDesk) -> Queue:
-    raise AssertionError("one visit per test: a second would seed the queue again")
 
 
 # --- Opening it -------------------------------------------------------------------------------
@@ -105,7 +102,9 @@ def test_the_desk_opens_with_its_token_and_not_without(open_desk: Any) -> None:
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["javascript", "plain-forms"])
-def test_each_step_is_taken_and_recorded_where_the_command_line_looks(open_desk: Any, javascript: bool) -> None:
+def test_each_step_is_taken_and_recorded_where_the_command_line_looks(
+    open_desk: Any, javascript: bool
+) -> None:
     visit = open_desk(javascript=javascript)
     page, queue, desk = visit.page, visit.queue, visit.desk
     visit.mark_page()
@@ -150,7 +149,8 @@ def test_each_step_is_taken_and_recorded_where_the_command_line_looks(open_desk:
     expect(visit.notice()).to_contain_text("published your reply to")
     published = {c.id: c for c in read_public_comments(desk.stores.public_dir)}
     (reply,) = [c for c in published.values() if c.reply_to == queue.reply]
-    assert queue.reply in published and reply.author == "Robin" and reply.body == "Thank you, Jo. *Take care.*"
+    assert queue.reply in published and reply.author == "Robin"
+    assert reply.body == "Thank you, Jo. *Take care.*"
     assert visit.last_audit(reply.id)["action"] == "writer-reply"
     assert queue.reply not in desk.queue_output()
 

@@ -59,7 +59,8 @@ def test_without_the_token_nothing_is_shown_or_changed(desk: RunningDesk, queued
         assert queued.waiting not in reply.text and "example.invalid" not in reply.text
     refused = desk.post("/act", {"action": "approve", "id": queued.waiting}, token=token, cookie=False)
     assert refused.status == 403
-    wrong_cookie = desk.request("GET", "/", headers={"Cookie": f"still-here-desk-{desk.port}=guess"}, cookie=False)
+    guessed = {"Cookie": f"still-here-desk-{desk.port}=guess"}
+    wrong_cookie = desk.request("GET", "/", headers=guessed, cookie=False)
     assert wrong_cookie.status == 403
     assert_nothing_changed(desk, before)
 
@@ -76,7 +77,9 @@ def test_the_first_visit_trades_the_token_for_a_strict_cookie_and_drops_it_from_
     assert page.status == 200 and "Comments desk" in page.text and queued.waiting in page.text
 
 
-def test_a_name_that_is_not_this_machine_is_refused_even_with_the_token(desk: RunningDesk, queued: Queue) -> None:
+def test_a_name_that_is_not_this_machine_is_refused_even_with_the_token(
+    desk: RunningDesk, queued: Queue
+) -> None:
     """A site that points its own name at 127.0.0.1 (DNS rebinding) reaches the desk under that name."""
     for host in ("evil.example", f"evil.example:{desk.port}", "192.0.2.1"):
         reply = desk.request("GET", "/", headers={"Host": host})
@@ -84,9 +87,12 @@ def test_a_name_that_is_not_this_machine_is_refused_even_with_the_token(desk: Ru
     assert desk.request("GET", "/", headers={"Host": f"localhost:{desk.port}"}).status == 200
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://127.0.0.1:1", "http://localhost:8000",
-                                    None])
-def test_a_form_from_another_origin_changes_nothing(desk: RunningDesk, queued: Queue, origin: str | None) -> None:
+@pytest.mark.parametrize(
+    "origin", ["https://evil.example", "null", "http://127.0.0.1:1", "http://localhost:8000", None]
+)
+def test_a_form_from_another_origin_changes_nothing(
+    desk: RunningDesk, queued: Queue, origin: str | None
+) -> None:
     before = desk.store_files()
     reply = desk.post("/act", {"action": "approve", "id": queued.waiting}, origin=origin)
     assert reply.status == 403 and "not sent from the desk's own page" in unescape(reply.text)
@@ -126,7 +132,9 @@ def test_bodies_the_desk_does_not_send_are_refused_unread(desk: RunningDesk, que
     assert_nothing_changed(desk, before)
 
 
-def test_every_answer_forbids_framing_caching_and_anything_from_elsewhere(desk: RunningDesk, queued: Queue) -> None:
+def test_every_answer_forbids_framing_caching_and_anything_from_elsewhere(
+    desk: RunningDesk, queued: Queue
+) -> None:
     reply = desk.request("GET", "/")
     csp = reply.headers["Content-Security-Policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
@@ -139,15 +147,19 @@ def test_every_answer_forbids_framing_caching_and_anything_from_elsewhere(desk: 
 # --- The queue as a writer reads it ------------------------------------------------------------
 
 
-def test_the_page_shows_possible_crises_first_then_waiting_then_flagged(desk: RunningDesk, queued: Queue) -> None:
+def test_the_page_shows_possible_crises_first_then_waiting_then_flagged(
+    desk: RunningDesk, queued: Queue
+) -> None:
     page = desk.request("GET", "/").text
     order = [page.index(f'id="c-{i}"') for i in (queued.crisis, queued.waiting, queued.flagged)]
     assert order == sorted(order)
-    assert page.index('id="crises-heading"') < page.index('id="waiting-heading"') < page.index('id="flagged-heading"')
+    headings = [page.index(f'id="{key}-heading"') for key in ("crises", "waiting", "flagged")]
+    assert headings == sorted(headings)
     assert "1 possible crisis · 3 waiting · 1 flagged" in page
     crisis_note = page[page.index('class="crisis-note"'):page.index(f'id="c-{queued.crisis}"')]
     assert "you do not have to answer in public, or alone" in crisis_note
-    assert '<a href="/support/">Support &amp; crisis resources</a>' in crisis_note
+    assert '<a href="http://127.0.0.1:8000/support/">Support &amp; crisis resources</a>' in crisis_note
+    assert "<code>" not in crisis_note, "the local preview's address is not one to send anyone"
 
 
 def test_each_comment_shows_its_post_what_it_answers_its_writer_and_why_it_waits(
@@ -172,20 +184,26 @@ def test_each_comment_shows_its_post_what_it_answers_its_writer_and_why_it_waits
 
 
 def test_the_support_link_is_the_live_sites_page() -> None:
-    assert support_address("/support/", "https://still-here.example.org") == "https://still-here.example.org/support/"
-    assert support_address("https://help.example/", "") == "https://help.example/"
-    assert support_address("javascript:alert(1)", "") == "#"
+    local = "http://127.0.0.1:8000"
+    live = support_address("/support/", "https://still-here.example.org", local)
+    assert live == ("https://still-here.example.org/support/", True)
+    assert support_address("/support/", "", local) == ("http://127.0.0.1:8000/support/", False)
+    assert support_address("https://help.example/", "", local) == ("https://help.example/", True)
+    assert support_address("javascript:alert(1)", "", local) == ("#", False)
 
 
 def test_ticked_comments_are_moderated_together_and_json_answers_carry_the_new_page(
     desk: RunningDesk, queued: Queue
 ) -> None:
-    reply = desk.post("/act", [("action", "approve"), ("id", queued.waiting), ("id", queued.other)], as_json=True)
+    fields = [("action", "approve"), ("id", queued.waiting), ("id", queued.other)]
+    reply = desk.post("/act", fields, as_json=True)
     answer = reply.json()
     assert reply.status == 200 and answer["ok"] is True
     assert answer["title"].startswith("Comments desk (3 waiting)")
-    assert f'id="c-{queued.waiting}"' not in answer["main"] and "Undo the approval of 2 comments" in answer["main"]
-    assert {c.id for c in read_public_comments(desk.stores.public_dir)} == {PUBLISHED, queued.waiting, queued.other}
+    assert f'id="c-{queued.waiting}"' not in answer["main"]
+    assert "Undo the approval of 2 comments" in answer["main"]
+    published = {c.id for c in read_public_comments(desk.stores.public_dir)}
+    assert published == {PUBLISHED, queued.waiting, queued.other}
     token = FORM_TOKEN.search(answer["main"]).group(1)  # type: ignore[union-attr]
     again = desk.post("/act", {"action": "undo"}, token=token, as_json=True).json()
     assert again["ok"] and "Undid the approval of 2 comments" in again["main"]
@@ -214,10 +232,20 @@ def test_a_refused_reply_is_kept_in_its_box(desk: RunningDesk, queued: Queue) ->
     assert desk.stores.private.read(queued.crisis).status == "pending"
 
 
+def test_a_damaged_record_is_named_with_what_to_do_not_a_traceback(desk: RunningDesk, queued: Queue) -> None:
+    desk.stores.private.record_path(queued.other).write_text("{broken", encoding="utf-8")
+    reply = desk.request("GET", "/")
+    assert reply.status == 500 and "The desk cannot read the stores" in reply.text
+    assert f"{queued.other}.json:1: the private record is not valid JSON" in reply.text
+    assert "restore it from your backup" in reply.text and "Traceback" not in reply.text
+
+
 # --- The site ----------------------------------------------------------------------------------
 
 
-def test_rebuilding_shows_the_outcome_and_the_comment_reaches_the_site(desk: RunningDesk, queued: Queue) -> None:
+def test_rebuilding_shows_the_outcome_and_the_comment_reaches_the_site(
+    desk: RunningDesk, queued: Queue
+) -> None:
     desk.act("approve", queued.waiting)
     assert "1 change since the desk last built the site" in desk.request("GET", "/").text
     notice = desk.notice(desk.post("/build", {}))
@@ -228,7 +256,8 @@ def test_rebuilding_shows_the_outcome_and_the_comment_reaches_the_site(desk: Run
 
 
 def test_a_failed_build_names_the_file_and_line_and_keeps_the_previous_site(desk: RunningDesk) -> None:
-    write_comments(desk.stores.content_dir, {"first-post/abcabcabcabc": "Author: Mina\nDate: someday\n\nHi.\n"})
+    broken = "Author: Mina\nDate: someday\n\nHi.\n"
+    write_comments(desk.stores.content_dir, {"first-post/abcabcabcabc": broken})
     notice = desk.notice(desk.post("/build", {}))
     assert "The build failed" in notice
     page = desk.request("GET", "/").text
@@ -242,16 +271,20 @@ def test_publishing_runs_the_publish_command_where_a_target_is_set(tmp_path: Pat
     desk_site(tmp_path)
     conf = tmp_path / "publishconf.py"
     conf.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-                    "SITEURL = 'https://blog.example.net'\nPUBLISH_RSYNC_TARGET = 'blog@server.blog.net:/srv/'\n",
+                    "SITEURL = 'https://blog.example.net'\n"
+                    "PUBLISH_RSYNC_TARGET = 'blog@server.blog.net:/srv/'\n",
                     encoding="utf-8")
-    command = [sys.executable, "-c", "import sys; print('uploading'); print('oops', file=sys.stderr); sys.exit(3)"]
+    script = "import sys; print('uploading'); print('oops', file=sys.stderr); sys.exit(3)"
+    command = [sys.executable, "-c", script]
     with running_desk(tmp_path, publish_settings=conf, publish_command=command) as desk:
         page = desk.request("GET", "/").text
         assert "Publish to blog@server.blog.net:/srv/" in page
+        assert '<a href="https://blog.example.net/support/">' in page, "the live site's support page"
         notice = desk.notice(desk.post("/publish", {}))
         assert "Publishing failed" in notice
         site_run = desk.request("GET", "/").text.split('id="site-run"')[1].split("</div>")[0]
-        assert "exit code 3" in site_run and "<code>uploading</code>" in site_run and "<code>oops</code>" in site_run
+        assert "exit code 3" in site_run
+        assert "<code>uploading</code>" in site_run and "<code>oops</code>" in site_run
 
 
 def test_without_a_target_of_the_writers_own_there_is_no_publish_button(desk: RunningDesk) -> None:
@@ -370,9 +403,10 @@ def test_the_task_opens_the_desk_in_the_browser_with_its_token_and_stops_on_ctrl
     # webbrowser runs $BROWSER with the address in place of %s: here, a command that writes it down.
     browser = f"{sys.executable} -c \"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])\" %s"
     process = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "comments-desk", "--port", "0", "--private", str(tmp_path / "private"),
-         "--content", str(tmp_path / "content")], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1", "BROWSER": browser},
+        [sys.executable, "-m", "invoke", "comments-desk", "--port", "0",
+         "--private", str(tmp_path / "private"), "--content", str(tmp_path / "content")],
+        cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "BROWSER": browser},
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or []] + [lines.put("")],

@@ -210,7 +210,8 @@ class DeskActions:
                 continue
             if self.stores.private.exists(comment_id):
                 record = self.stores.private.read(comment_id)
-                found.append(Before(comment_id, record.status, record.reason, record.comment.content_warnings))
+                warnings = record.comment.content_warnings
+                found.append(Before(comment_id, record.status, record.reason, warnings))
             else:
                 from comments.desk.public_store import find_public_comment
 
@@ -222,5 +223,6 @@ class DeskActions:
 
 def _heading(action: str, *, failed: bool = False) -> str:
     if failed:
-        return {UNDO: "Nothing was undone", REPLY: "Your reply was not published"}.get(action, "Nothing was changed")
+        failures = {UNDO: "Nothing was undone", REPLY: "Your reply was not published"}
+        return failures.get(action, "Nothing was changed")
     return {APPROVE: "Approved", REJECT: "Rejected", SPAM: "Marked as spam", WARN: "Content note set"}[action]

@@ -75,6 +75,8 @@ class DeskState:
     post_titles: Callable[[], Mapping[str, str]]
     vocabulary: Callable[[], Vocabulary | None]
     body_limit: int = 5000
+    # Whether support_url is the live site's page (one to send a reader), not the local preview's.
+    support_public: bool = False
 
 
 class FormRefused(Exception):
@@ -114,6 +116,8 @@ class DeskApp:
         request = Request(environ)
         try:
             response = self.answer(request)
+        except HarbourError as error:  # a damaged record, say: what to do is in the message
+            response = self._refuse(request, 500, "The desk cannot read the stores", str(error))
         except Exception as error:  # the last line of defence: one clear page, never a traceback
             where = traceback.extract_tb(error.__traceback__)[-1]
             logger.error("unexpected %s answering %s %s (at %s:%s): %s", type(error).__name__, request.method,
@@ -177,6 +181,7 @@ class DeskApp:
         return DeskView(
             site_name=self.state.site_name, lang=self.state.lang, author=self.state.author,
             support_url=self.state.support_url, support_label=self.state.support_label,
+            support_public=self.state.support_public,
             form_token=self.guard.issue_form_token(), crises=cards(sections.crises),
             waiting=cards(sections.waiting), flagged=cards(sections.flagged),
             attention=[p for r in records for p in comment_problems(stores, r)],
@@ -256,7 +261,9 @@ class DeskApp:
         view = self.view(notice)
         return json_response(status, {"ok": notice.ok, "title": view.title(), "main": desk_main(view)})
 
-    def _refuse(self, request: Request, status: int, heading: str, message: str, *, back: bool = False) -> Response:
+    def _refuse(
+        self, request: Request, status: int, heading: str, message: str, *, back: bool = False
+    ) -> Response:
         """A refusal that changed nothing. The script gets the page's main region with it (fresh form
         tokens) only when the request showed the desk's token."""
         if request.wants_json and back:
@@ -294,7 +301,8 @@ def read_form(request: Request) -> Fields:
     try:
         pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise FormRefused(400, "The form could not be read as UTF-8 text; send it again from the desk.") from None
+        raise FormRefused(400, "The form could not be read as UTF-8 text; send it again from the desk.") \
+            from None
     return Fields(pairs)
 
 

@@ -109,6 +109,7 @@ class DeskView:
     support_url: str
     support_label: str
     form_token: str
+    support_public: bool = False
     crises: list[CommentCard] = field(default_factory=list)
     waiting: list[CommentCard] = field(default_factory=list)
     flagged: list[CommentCard] = field(default_factory=list)
@@ -136,7 +137,8 @@ class DeskView:
 
 
 def desk_page(view: DeskView) -> str:
-    return page_shell(view.lang, view.title(), _header(view) + f'\n<main id="main">\n{desk_main(view)}\n</main>')
+    main = f'<main id="main">\n{desk_main(view)}\n</main>'
+    return page_shell(view.lang, view.title(), f"{_header(view)}\n{main}")
 
 
 def page_shell(lang: str, title: str, body: str, *, script: bool = True) -> str:
@@ -187,6 +189,9 @@ def desk_main(view: DeskView) -> str:
     parts = [_notice(view), '<div id="queue" tabindex="-1">']
     if view.count:
         parts.append(_bulk_form(view))
+        if not view.replies:
+            parts.append('<p class="hint">To reply from here, set <code>AUTHOR</code> in '
+                         "<code>pelicanconf.py</code> (your replies are signed with it).</p>")
     else:
         parts.append("<h2>The queue</h2><p>No comment is waiting. New ones arrive through your comment "
                      "receiver (<code>python3 dev.py comments-receive</code>, or "
@@ -233,7 +238,7 @@ def _notice(view: DeskView) -> str:
 
 def _crisis_note(view: DeskView) -> str:
     support = f'<a href="{_e(view.support_url)}">{_e(view.support_label)}</a>'
-    if view.support_url.startswith(("http://", "https://")):
+    if view.support_public:
         support += f", at <code>{_e(view.support_url)}</code>"
     return (
         '<div class="crisis-note"><p>These comments use words people use when they think of ending '
@@ -269,7 +274,8 @@ def _card(view: DeskView, card: CommentCard) -> str:
         f'<article class="comment{" crisis" if crisis else ""}" id="c-{_e(cid)}" data-id="{_e(cid)}" '
         f'tabindex="-1" aria-labelledby="c-{_e(cid)}-heading">'
         f'<h3 id="c-{_e(cid)}-heading">{_e(name)} on “{_e(title)}”</h3>'
-        f'<p class="pick"><input type="checkbox" id="pick-{_e(cid)}" name="id" value="{_e(cid)}" form="bulk"> '
+        f'<p class="pick"><input type="checkbox" id="pick-{_e(cid)}" name="id" value="{_e(cid)}" '
+        'form="bulk"> '
         f'<label for="pick-{_e(cid)}">Select the comment by {_e(name)}</label></p>'
         + _facts(card, view.zone)
         + _answers(card)
@@ -343,7 +349,8 @@ def _actions(view: DeskView, card: CommentCard) -> str:
         f"Mark{who} as spam</button></form>",
         '<form method="post" action="/act">' + _hidden(view, id=cid)
         + f'<div class="field"><label for="reason-{_e(cid)}">Reason for rejecting</label>'
-        f'<input type="text" id="reason-{_e(cid)}" name="reason" required maxlength="{MAX_REASON_LENGTH}"></div>'
+        f'<input type="text" id="reason-{_e(cid)}" name="reason" required '
+        f'maxlength="{MAX_REASON_LENGTH}"></div>'
         f'<button type="submit" name="action" value="reject" class="quiet" aria-keyshortcuts="r">'
         f"Reject{who}</button></form>",
     ]
@@ -393,7 +400,8 @@ def _bulk_form(view: DeskView) -> str:
             '<div class="field"><label for="bulk-warning">Content note</label>'
             '<select id="bulk-warning" name="warning"><option value="">None</option>'
             f"{_warning_options(view.vocabulary, '')}</select></div>"
-            '<button type="submit" name="action" value="warn" class="quiet">Set the note on the selected</button>'
+            '<button type="submit" name="action" value="warn" class="quiet">'
+            "Set the note on the selected</button>"
         )
     return (
         '<section aria-labelledby="bulk-heading"><h2 id="bulk-heading">Several at once</h2>'

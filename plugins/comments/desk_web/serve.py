@@ -58,20 +58,27 @@ def desk_from_settings(
     conf = comments_settings(settings)
     root = settings_file.resolve().parent
     stores = comment_stores(settings, root=root, private=private, content=content)
-    published = load_settings(publish_settings) if publish_settings and Path(publish_settings).exists() else {}
+    has_publish_settings = publish_settings is not None and Path(publish_settings).exists()
+    published = load_settings(publish_settings) if has_publish_settings else {}
     target = publish_target(published)
     vocabulary = site_vocabulary_reader(settings)
     safety = safety_settings(settings)
 
     def post_titles() -> dict[str, str]:
-        posts = read_post_info(stores.content_dir, settings["ARTICLE_PATHS"], timezone_name=settings["TIMEZONE"])
+        posts = read_post_info(stores.content_dir, settings["ARTICLE_PATHS"],
+                               timezone_name=settings["TIMEZONE"])
         return {slug: post.title for slug, post in posts.items()}
 
+    local_site = f"http://{settings.get('BIND') or '127.0.0.1'}:{settings.get('PORT') or 8000}"
+    support_url, support_public = support_address(
+        safety["support_url"], published.get("SITEURL") or settings.get("SITEURL"), local_site
+    )
     state = DeskState(
-        site_name=str(settings.get("SITENAME") or "Your site"), lang=str(settings.get("DEFAULT_LANG") or "en"),
-        author=str(settings.get("AUTHOR") or "").strip(),
-        support_url=support_address(safety["support_url"], published.get("SITEURL") or settings.get("SITEURL")),
-        support_label=safety["support_label"], output_path=str(settings["OUTPUT_PATH"]),
+        site_name=str(settings.get("SITENAME") or "Your site"),
+        lang=str(settings.get("DEFAULT_LANG") or "en"),
+        author=str(settings.get("AUTHOR") or "").strip(), support_url=support_url,
+        support_public=support_public, support_label=safety["support_label"],
+        output_path=str(settings["OUTPUT_PATH"]),
         post_titles=post_titles, vocabulary=vocabulary, body_limit=conf["length_limits"]["body"],
     )
     rules = TriageRules.from_settings(conf)
@@ -88,15 +95,20 @@ def desk_from_settings(
     return DeskApp(state, actions, site, guard=guard or DeskGuard())
 
 
-def support_address(support_url: str, site_url: object) -> str:
-    """The support page's address as the live site has it: the one to send someone who needs it.
+def support_address(support_url: str, site_url: object, local_site: str) -> tuple[str, bool]:
+    """The support page's address, and whether it is one to send someone who needs it.
 
-    A page of the site (``/support/``) is read against the published SITEURL; the desk's own
-    address would lead nowhere.
+    A page of the site (``/support/``) is read against the published SITEURL; without one it is
+    the local preview's page (``livereload``), which is for the writer only. Read against the
+    desk's own address it would lead nowhere.
     """
-    if support_url.startswith("/") and isinstance(site_url, str) and site_url.startswith(("http://", "https://")):
-        return urljoin(site_url.rstrip("/") + "/", support_url.lstrip("/"))
-    return support_url if is_allowed_href(support_url) else "#"
+    if not is_allowed_href(support_url):
+        return "#", False
+    if not support_url.startswith("/"):
+        return support_url, True
+    if isinstance(site_url, str) and site_url.startswith(("http://", "https://")):
+        return urljoin(site_url.rstrip("/") + "/", support_url.lstrip("/")), True
+    return urljoin(local_site + "/", support_url.lstrip("/")), False
 
 
 def check_desk_host(host: str) -> None:
@@ -124,7 +136,8 @@ def serve_desk(
 ) -> None:
     """Serve the desk until interrupted, after opening it in the browser (unless ``open_browser`` is off)."""
     check_desk_host(host)
-    app = desk_from_settings(settings_file, private=private, content=content, publish_settings=publish_settings)
+    app = desk_from_settings(settings_file, private=private, content=content,
+                             publish_settings=publish_settings)
     try:
         server = WaitressServer(app, host, port, threads=THREADS, max_request_body_size=MAX_FORM_BYTES,
                                 name="desk")

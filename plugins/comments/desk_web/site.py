@@ -92,6 +92,7 @@ class SiteActions:
                 if done.returncode == 0:
                     run = SiteRun(True, f"Published to {self.publish_target}.", output)
                 else:
-                    run = SiteRun(False, f"Publishing failed (exit code {done.returncode}). Its last lines:", output)
+                    summary = f"Publishing failed (exit code {done.returncode}). Its last lines:"
+                    run = SiteRun(False, summary, output)
             self.last = run
             return run
