@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from comments.desk.public_store import find_public_comment, read_public_comments
+from comments.desk.queue_view import describe_comment
 from conftest import ROOT
 from desk_helpers import PUBLISHED, Queue, RunningDesk, desk_site, running_desk, seed_queue
 from test_accessibility import WCAG_AA, axe, describe  # noqa: F401 (axe is a fixture)
@@ -138,7 +139,8 @@ def test_each_step_is_taken_and_recorded_where_the_command_line_looks(
     card.get_by_role("button", name="Set the note on the comment by Jo").click()
     expect(visit.notice()).to_contain_text(f"{queue.reply} content warnings: grief")
     expect(visit.card(queue.reply).locator("dd", has_text="grief")).to_have_count(1)
-    assert desk.stores.private.read(queue.reply).comment.content_warnings == ("grief",)
+    shown = describe_comment(desk.stores.private.read(queue.reply))  # what comments-show prints
+    assert "Content-Warnings: grief" in shown and "warn: pending -> pending by" in shown
     assert visit.last_audit(queue.reply)["action"] == "warn"
 
     # A reply as the writer: it approves the waiting comment it answers.
