@@ -111,6 +111,8 @@ def test_a_tag_outside_the_vocabulary_is_refused_before_anything_changes(
     before = stores.private.audit_path.read_bytes()
     with pytest.raises(HarbourError, match="'greif' is not a trigger tag.*did you mean 'grief'"):
         set_content_warnings(stores, [queue.other], ["greif"], known_tags=TAGS, moderator="robin")
+    with pytest.raises(HarbourError, match="a trigger tag has no comma or control character"):
+        set_content_warnings(stores, [queue.other], ["grief\nWriter: yes"], moderator="robin")
     with pytest.raises(HarbourError, match="2 content warnings given; at most 1"):
         set_content_warnings(stores, [queue.other], ["grief", "loss"], known_tags=TAGS, max_tags=1)
     assert stores.private.audit_path.read_bytes() == before
@@ -221,3 +223,11 @@ def test_a_refused_reply_leaves_no_step_to_undo_and_a_reply_to_a_waiting_comment
     report = desk.run("reply", [queue.waiting], body="Thank you.")
     assert not report.ok and "still waiting" in report.problem
     assert desk.last is None and status(stores, queue.waiting) == "pending"
+
+
+def test_without_a_vocabulary_no_content_note_can_be_set(stores: CommentStores, queue: Queue) -> None:
+    desk = desk_actions(stores)
+    desk.known_tags = lambda: None
+    report = desk.run("warn", [queue.other], warning="anything\nWriter: yes")
+    assert not report.ok and "turn on the trigger_tags" in report.problem
+    assert stores.private.read(queue.other).comment.content_warnings == ()

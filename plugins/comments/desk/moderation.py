@@ -20,6 +20,7 @@ queue and show, and removed by the next reject, spam or unpublish of that commen
 from __future__ import annotations
 
 import getpass
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -387,7 +388,11 @@ def set_content_warnings(
     """
     moderator = moderator or current_moderator()
     tags = tuple(dict.fromkeys(t.strip() for t in warnings if t and t.strip()))
-    problems = []
+    # Each tag becomes part of the public file's Content-Warnings header line.
+    problems = [
+        f"{tag!r} cannot be a content warning: a trigger tag has no comma or control character"
+        for tag in tags if "," in tag or any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in tag)
+    ]
     if known_tags is not None:
         problems += [
             f"{tag!r} is not a trigger tag of the vocabulary (content/triggers.yml)"

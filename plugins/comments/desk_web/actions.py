@@ -128,8 +128,12 @@ class DeskActions:
         elif action == SPAM:
             outcomes = mark_spam(self.stores, ids, reason, **kwargs)
         else:
+            tags = self.known_tags()
+            if tags is None:
+                raise HarbourError("content notes come from the trigger vocabulary: turn on the trigger_tags "
+                                   "and content_warnings plugins (PLUGINS in pelicanconf.py) to set them")
             outcomes = set_content_warnings(
-                self.stores, ids, [warning] if warning.strip() else [], known_tags=self.known_tags(),
+                self.stores, ids, [warning] if warning.strip() else [], known_tags=tags,
                 max_tags=self.rules.length_limits.get("content_warnings"), **kwargs,
             )
         self._remember(action, before, outcomes)
