@@ -35,6 +35,15 @@ def make_stores(root: Path) -> CommentStores:
     )
 
 
+def store_files(stores: CommentStores) -> dict[str, bytes]:
+    """Every file of the private store and the public store, to check that a refused step wrote nothing."""
+    found = {}
+    for folder in (stores.private.root, stores.public_dir):
+        if folder.is_dir():
+            found.update({str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()})
+    return found
+
+
 def hold_rules(**changes: Any) -> TriageRules:
     return TriageRules(**changes)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from comment_helpers import ALL_PLUGINS, comment_file, make_stores, tiny_site, write_comments
+from comment_helpers import ALL_PLUGINS, comment_file, make_stores, store_files, tiny_site, write_comments
 from comments.config import CommentStores
 from comments.desk.arrival import receive_comment
 from comments.desk.queue_view import queue_report
@@ -153,11 +153,7 @@ class RunningDesk:
 
     def store_files(self) -> dict[str, bytes]:
         """Every file of both stores, to check that a refused request wrote nothing."""
-        found = {}
-        for folder in (self.stores.private.root, self.stores.public_dir):
-            if folder.is_dir():
-                found.update({str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()})
-        return found
+        return store_files(self.stores)
 
     def queue_output(self) -> str:
         """What `python3 dev.py comments-queue` prints for these stores."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from comment_helpers import make_stores, post_text
+from comment_helpers import make_stores, post_text, store_files
 from comments.config import CommentStores
 from comments.desk.private_store import PrivateStore
 from comments.receiver.app import Receiver, make_app
@@ -167,11 +167,7 @@ class RunningReceiver:
 
     def store_files(self) -> dict[str, bytes]:
         """Every file of the private store and the public store, to check nothing was written."""
-        found = {}
-        for folder in (self.stores.private.root, self.stores.public_dir):
-            if folder.is_dir():
-                found.update({str(p): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()})
-        return found
+        return store_files(self.stores)
 
     def still_serving(self) -> bool:
         return self.request("GET", "/healthz").body == b"ok\n"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import getpass
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -261,28 +261,41 @@ def _take_down(stores: CommentStores, record: PrivateRecord) -> str:
     return ""
 
 
-def _set_status(stores: CommentStores, ids: Sequence[str], status: str, action: str, reason: str,
-                moderator: str) -> list[Outcome]:
-    outcomes = []
+def _each_unpublished(
+    stores: CommentStores, ids: Sequence[str], outcomes: list[Outcome], refusal: Callable[[str], str]
+) -> Iterator[tuple[PrivateRecord, str]]:
+    """Each known comment not on the site, loaded under the store's lock, with any stray public file
+    taken down (the sentence :func:`_take_down` returns); a published one is refused into ``outcomes``.
+
+    The caller's step runs while the lock is held: the generator yields inside it.
+    """
     for comment_id in _known_ids(stores, ids):
         with stores.private.locked():
             record, _ = _load(stores, comment_id)
             if record.status == "approved":
-                outcomes.append(Outcome(
-                    comment_id, REFUSED,
-                    f"{comment_id} is published; to take it down use: "
-                    f"python3 dev.py comments-unpublish --id {comment_id} (the comment stays in the private store)",
-                ))
+                outcomes.append(Outcome(comment_id, REFUSED, refusal(comment_id)))
                 continue
-            removed = _take_down(stores, record)
-            if record.status == status:
-                result = DONE if removed else UNCHANGED
-                outcomes.append(Outcome(comment_id, result, f"{comment_id} is {status} already{removed}"))
-                continue
-            before = record.status
-            record.status, record.reason = status, reason
-            _save_step(stores, record, _entry(action, record, before, moderator, reason=reason))
-            outcomes.append(Outcome(comment_id, DONE, f"{comment_id} {status} ({reason}){removed}"))
+            yield record, _take_down(stores, record)
+
+
+def _set_status(stores: CommentStores, ids: Sequence[str], status: str, action: str, reason: str,
+                moderator: str) -> list[Outcome]:
+    outcomes: list[Outcome] = []
+
+    def published(comment_id: str) -> str:
+        return (f"{comment_id} is published; to take it down use: python3 dev.py comments-unpublish "
+                f"--id {comment_id} (the comment stays in the private store)")
+
+    for record, removed in _each_unpublished(stores, ids, outcomes, published):
+        comment_id = record.id
+        if record.status == status:
+            result = DONE if removed else UNCHANGED
+            outcomes.append(Outcome(comment_id, result, f"{comment_id} is {status} already{removed}"))
+            continue
+        before = record.status
+        record.status, record.reason = status, reason
+        _save_step(stores, record, _entry(action, record, before, moderator, reason=reason))
+        outcomes.append(Outcome(comment_id, DONE, f"{comment_id} {status} ({reason}){removed}"))
     return outcomes
 
 
@@ -346,27 +359,23 @@ def return_to_waiting(
     """
     moderator = moderator or current_moderator()
     reason = _reason(reason)
-    outcomes = []
-    for comment_id in _known_ids(stores, ids):
-        with stores.private.locked():
-            record, _ = _load(stores, comment_id)
-            if record.status == "approved":
-                outcomes.append(Outcome(
-                    comment_id, REFUSED,
-                    f"{comment_id} is published; unpublish it first "
-                    f"(python3 dev.py comments-unpublish --id {comment_id})",
-                ))
-                continue
-            removed = _take_down(stores, record)
-            if record.status == "pending":
-                result = DONE if removed else UNCHANGED
-                outcomes.append(Outcome(comment_id, result, f"{comment_id} is waiting already{removed}"))
-                continue
-            before = record.status
-            record.status, record.reason = "pending", ""
-            _save_step(stores, record, _entry("return", record, before, moderator, reason=reason))
-            message = f"{comment_id} is waiting again (it was {before}){removed}"
-            outcomes.append(Outcome(comment_id, DONE, message))
+    outcomes: list[Outcome] = []
+
+    def published(comment_id: str) -> str:
+        return (f"{comment_id} is published; unpublish it first "
+                f"(python3 dev.py comments-unpublish --id {comment_id})")
+
+    for record, removed in _each_unpublished(stores, ids, outcomes, published):
+        comment_id = record.id
+        if record.status == "pending":
+            result = DONE if removed else UNCHANGED
+            outcomes.append(Outcome(comment_id, result, f"{comment_id} is waiting already{removed}"))
+            continue
+        before = record.status
+        record.status, record.reason = "pending", ""
+        _save_step(stores, record, _entry("return", record, before, moderator, reason=reason))
+        message = f"{comment_id} is waiting again (it was {before}){removed}"
+        outcomes.append(Outcome(comment_id, DONE, message))
     return outcomes
 
 
