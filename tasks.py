@@ -620,7 +620,7 @@ def import_wordpress(c, file="", media="", private="", content=""):
         report = import_export(file, site, stores, rules, media=media or None, progress=print_progress())
         print(report.summary())
         if report.changed_anything:
-            print("Build the site (invoke build) to read the imported posts, then " + DEPLOY_REMINDER[0].lower()
+            print("Build the site (python3 dev.py build) to read the imported posts, then " + DEPLOY_REMINDER[0].lower()
                   + DEPLOY_REMINDER[1:])
 
 

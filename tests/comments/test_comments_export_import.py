@@ -633,7 +633,7 @@ def test_possible_crises_are_listed_in_the_summary_even_when_they_stay_approved(
     assert report.statuses == {"approved": 2}  # WordPress had approved them: the import keeps that
     (line,) = report.crisis
     assert "on 'hello' by Sam (published): crisis language: 'want to die'" in line
-    heading = "Possible crisis, read these first (invoke comments-show --id ID):"
+    heading = "Possible crisis, read these first (python3 dev.py comments-show --id ID):"
     assert f"{heading}\n  - {line}" in report.summary()
 
 
@@ -853,7 +853,7 @@ def test_json_nested_thousands_deep_is_refused_in_one_line(nested: str, tmp_path
         import_file(stores, TriageRules(), tmp_path / "c.json", post_slugs={"p"})
     assert caught.value.problems == [
         f"{tmp_path / 'c.json'}: its JSON nests arrays or objects thousands of levels deep, which no "
-        "comments export does; give a file written by `invoke comments-export --format json`"
+        "comments export does; give a file written by `python3 dev.py comments-export --format json`"
     ]
     assert not (tmp_path / "site" / "private").exists()
 

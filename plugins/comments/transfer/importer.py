@@ -79,7 +79,7 @@ class ImportReport:
         ]
         duplicates = [f"{n} {reason}" for reason, n in self.duplicates.items()]
         sections = (
-            ("Possible crisis, read these first (invoke comments-show --id ID)", self.crisis),
+            ("Possible crisis, read these first (python3 dev.py comments-show --id ID)", self.crisis),
             ("Held for moderation: approved on the other site, but this site has no such post", self.held),
             ("Needs attention", self.attention),
             (
@@ -194,12 +194,12 @@ def read_json_export(path: str | Path) -> ExportRead:
         # A comments export nests four levels deep; the parser gives up thousands deeper.
         raise HarbourError(
             f"{path}: its JSON nests arrays or objects thousands of levels deep, which no comments "
-            "export does; give a file written by `invoke comments-export --format json`"
+            "export does; give a file written by `python3 dev.py comments-export --format json`"
         ) from None
     if not isinstance(data, dict) or data.get("format") != JSON_FORMAT:
         raise HarbourError(
             f"{path}: not a comments export: expected an object with \"format\": \"{JSON_FORMAT}\"; "
-            "write one with `invoke comments-export --format json`"
+            "write one with `python3 dev.py comments-export --format json`"
         )
     version = data.get("version")
     if type(version) is not int or version != 1:
