@@ -30,7 +30,6 @@ from pelican import signals
 
 from comments.config import comments_settings
 from comments.render.feeds import PostComments, comments_atom, post_comments_json
-from comments.desk.public_store import public_length_problems
 from comments.render.form import (
     ManifestPost,
     comment_form,
@@ -116,18 +115,15 @@ def attach_comments(generator: Any) -> None:
     wrong_metadata = comments_metadata_problems(articles, lambda path: project_path(settings, path))
     if wrong_metadata:
         raise HarbourError(wrong_metadata)
-    # Before the threads are read and rendered: a huge file is refused unread.
-    too_long = public_length_problems(
-        content / conf["public_path"], conf["length_limits"], shown_root=content.parent
-    )
-    if too_long:
-        raise HarbourError(too_long)
+    # Each comment file is read once; one too long for the limits is a problem, a huge one
+    # is refused unread.
     threads = comment_threads(
         content / conf["public_path"],
         {a.slug for a in articles},
         max_depth=conf["thread_depth"],
         shown_root=content.parent,
         zone=_site_zone(settings),
+        limits=conf["length_limits"],
     )
     feed_pattern = conf["post_feed_atom"]
     warnings = comments_warnings_by_slug(articles)

@@ -9,6 +9,7 @@ gets ``rel="nofollow ugc noopener"``.
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urlsplit
 
 import markdown
@@ -22,13 +23,26 @@ ALLOWED_URL_SCHEMES = frozenset({"http", "https"})
 LINK_REL = "nofollow ugc noopener"
 
 
-def _markdown() -> markdown.Markdown:
+def _new_markdown() -> markdown.Markdown:
     md = markdown.Markdown(extensions=["markdown.extensions.sane_lists"], output_format="html")
     # Raw HTML becomes visible text; e-mail autolinks stay text (no addresses turned into links).
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
     md.inlinePatterns.deregister("automail")
     return md
+
+
+# Building a Markdown instance costs more than converting a short comment with it, and a build
+# renders every comment: each thread (the build's, or one of the receiver's or desk's server
+# threads) keeps one and resets it between comments. A Markdown instance is not thread-safe.
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = _new_markdown()
+    return md.reset()
 
 
 def is_allowed_href(value: str) -> bool:

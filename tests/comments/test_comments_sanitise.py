@@ -94,3 +94,23 @@ def test_email_addresses_do_not_become_links() -> None:
 
 def test_non_ascii_and_emoji_are_kept() -> None:
     assert render_comment_body("Łukasz, 田中 ゆき 💛") == "<p>Łukasz, 田中 ゆき 💛</p>"
+
+
+def test_one_comment_s_link_definitions_do_not_reach_the_next():
+    # The renderer reuses one Markdown instance per thread: its state must be reset between
+    # comments, or a reference defined in one comment would turn text in the next into a link.
+    first = render_comment_body("See [the leaflet][1].\n\n[1]: https://example.org/leaflet")
+    second = render_comment_body("And [the leaflet][1] here.")
+    assert 'href="https://example.org/leaflet"' in first
+    assert "href" not in second
+    assert "[the leaflet][1]" in second
+
+
+def test_comments_render_alike_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [f"Comment {n} with *emphasis* and [a link](https://example.org/{n})." for n in range(200)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rendered = list(pool.map(render_comment_body, bodies))
+    assert rendered == [render_comment_body(body) for body in bodies]
+    assert all(f"https://example.org/{n}" in html for n, html in enumerate(rendered))

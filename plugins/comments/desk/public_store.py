@@ -186,12 +186,15 @@ def parse_comment_file(
     return parse_comment_text(text, path=path, post=post, shown=shown, zone=zone)
 
 
-def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[str, Path] | str]:
-    """(post slug, file) for every comment file; a problem string for anything that does not belong."""
+def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[str, Path, str] | str]:
+    """(post slug, file, its name in messages) for every comment file; a problem string for
+    anything that does not belong."""
+    # Named once for the folder, not resolved again for each of thousands of files.
+    shown_dir = Path(where(public_dir, root=shown_root))
     for entry in sorted(public_dir.iterdir()):
         if entry.name.startswith("."):
             continue  # editor backups and the temporary files of an interrupted atomic write
-        shown = where(entry, root=shown_root)
+        shown = shown_dir / entry.name
         if entry.is_file():
             if entry.name not in IGNORED_FILES:
                 yield (
@@ -206,9 +209,9 @@ def _comment_files(public_dir: Path, shown_root: Path | None) -> Iterator[tuple[
             if path.name.startswith("."):
                 continue
             if path.suffix != ".md" or not path.is_file():
-                yield f"{where(path, root=shown_root)}: only <id>.md comment files belong in a post's folder"
+                yield f"{shown / path.name}: only <id>.md comment files belong in a post's folder"
                 continue
-            yield entry.name, path
+            yield entry.name, path, str(shown / path.name)
 
 
 def read_public_comments(
@@ -225,24 +228,52 @@ def read_public_comments(
 
 
 def collect_public_comments(
-    public_dir: Path, *, shown_root: Path | None = None, zone: tzinfo | None = None
+    public_dir: Path,
+    *,
+    shown_root: Path | None = None,
+    zone: tzinfo | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> tuple[list[PublicComment], list[str]]:
-    """The readable comments of the public store, and a message for each file that is not."""
-    public_dir = Path(public_dir)
-    if not public_dir.is_dir():
-        return [], []
+    """The readable comments of the public store, and a message for each file that is not.
+
+    With ``limits`` (COMMENTS['length_limits']) a field longer than they allow is a problem too,
+    and a file too large for any comment within them is refused unread.
+    """
+    comments, problems, too_long = _read_store(Path(public_dir), shown_root, zone, limits)
+    return comments, problems + too_long
+
+
+def _read_store(
+    public_dir: Path, shown_root: Path | None, zone: tzinfo | None, limits: Mapping[str, int] | None
+) -> tuple[list[PublicComment], list[str], list[str]]:
+    """One pass over the store, each file read once: comments, other problems, length problems."""
     comments: list[PublicComment] = []
     problems: list[str] = []
+    too_long: list[str] = []
+    if not public_dir.is_dir():
+        return comments, problems, too_long
+    largest = _largest_file(limits) if limits else None
     for item in _comment_files(public_dir, shown_root):
         if isinstance(item, str):
             problems.append(item)
             continue
-        post, path = item
+        post, path, shown = item
+        if largest is not None and limits and (size := path.stat().st_size) > largest:
+            too_long.append(
+                f"{shown}: the file is {size:,} bytes, more than any comment within "
+                f"COMMENTS['length_limits'] can be (its body at most {limits['body']:,} characters); "
+                "shorten the comment, or raise COMMENTS['length_limits']['body'] in pelicanconf.py"
+            )
+            continue
         try:
-            comments.append(parse_comment_file(path, post=post, shown=where(path, root=shown_root), zone=zone))
+            comment = parse_comment_file(path, post=post, shown=shown, zone=zone)
         except HarbourError as error:
             problems += error.problems
-    return comments, problems
+            continue
+        comments.append(comment)
+        if limits:
+            too_long += _length_problems(comment, limits, shown)
+    return comments, problems, too_long
 
 
 def _largest_file(limits: Mapping[str, int]) -> int:
@@ -276,31 +307,7 @@ def public_length_problems(
     file too large for any comment within the limits is refused unread. Files with other
     problems are left to :func:`read_public_comments`, which names them.
     """
-    public_dir = Path(public_dir)
-    if not public_dir.is_dir():
-        return []
-    problems: list[str] = []
-    largest = _largest_file(limits)
-    for item in _comment_files(public_dir, shown_root):
-        if isinstance(item, str):
-            continue
-        post, path = item
-        shown = where(path, root=shown_root)
-        size = path.stat().st_size
-        if size > largest:
-            problems.append(
-                f"{shown}: the file is {size:,} bytes, more than any comment within "
-                f"COMMENTS['length_limits'] can be (its body at most {limits['body']:,} characters); "
-                "shorten the comment, or raise COMMENTS['length_limits']['body'] in pelicanconf.py"
-            )
-            continue
-        try:
-            # Any zone will do: lengths do not depend on the date, which the build reads later.
-            comment = parse_comment_file(path, post=post, shown=shown, zone=timezone.utc)
-        except HarbourError:
-            continue
-        problems += _length_problems(comment, limits, shown)
-    return problems
+    return _read_store(Path(public_dir), shown_root, timezone.utc, limits)[2]
 
 
 def find_public_comment(

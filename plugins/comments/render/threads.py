@@ -7,7 +7,7 @@ deepest level is shown beside it, at that level, and says whom it answers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -220,9 +220,11 @@ def comment_threads(
     max_depth: int = 5,
     shown_root: Path | None = None,
     zone: tzinfo | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> dict[str, list[CommentNode]]:
-    """Every post's threads from the public store; one HarbourError lists every problem found."""
-    comments, problems = collect_public_comments(public_dir, shown_root=shown_root, zone=zone)
+    """Every post's threads from the public store; one HarbourError lists every problem found
+    (with ``limits``, COMMENTS['length_limits'], fields longer than they allow among them)."""
+    comments, problems = collect_public_comments(public_dir, shown_root=shown_root, zone=zone, limits=limits)
     problems += thread_problems(comments, post_slugs, public_dir=public_dir, shown_root=shown_root)
     if problems:
         raise HarbourError(problems)
