@@ -12,14 +12,15 @@ a reader deciding whether they have the energy for it now needs to know.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
-from html.parser import HTMLParser
 from typing import Any
 
 from pelican import signals
+from selectolax.lexbor import LexborHTMLParser
 
 from harbour.plugins import all_articles, when_enabled
 from harbour.settings import Option, integer, plugin_settings
@@ -43,31 +44,14 @@ def post_navigation_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- Reading time -------------------------------------------------------------------------
 
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in UNREAD_ELEMENTS:
-            self._skipping += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in UNREAD_ELEMENTS and self._skipping:
-            self._skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(data)
-
-
 def count_words(html: str) -> int:
-    parser = _Text()
-    parser.feed(html)
-    parser.close()
+    body = LexborHTMLParser(html).body
+    if body is None:
+        return 0
+    for unread in body.css(", ".join(sorted(UNREAD_ELEMENTS))):
+        unread.decompose()
     # Elements end words (a word split across <em> tags is rare; one split across paragraphs is not).
-    return sum(len(WORD.findall(part)) for part in parser.parts)
+    return len(WORD.findall(body.text(separator=" ")))
 
 
 def readable_html(content: Any) -> str:
@@ -99,22 +83,43 @@ def neighbours(articles: Sequence[Any]) -> dict[int, tuple[Any | None, Any | Non
     }
 
 
-def _topics(article: Any) -> set[str]:
-    return {tag.slug for tag in getattr(article, "tags", None) or []}
+def _topics(article: Any) -> frozenset[str]:
+    return frozenset(tag.slug for tag in getattr(article, "tags", None) or [])
 
 
 def related_posts(article: Any, candidates: Sequence[Any], limit: int, exclude: Sequence[Any] = ()) -> list[Any]:
     """Up to ``limit`` posts sharing most topic tags with ``article``; newer first among equals."""
-    topics = _topics(article)
-    if not topics or limit <= 0:
-        return []
-    left_out = {id(article), *(id(post) for post in exclude if post is not None)}
-    scored = [
-        (len(topics & _topics(other)), other) for other in candidates
-        if id(other) not in left_out and topics & _topics(other)
-    ]
-    scored.sort(key=lambda pair: (pair[0], pair[1].date), reverse=True)
-    return [post for _, post in scored[:limit]]
+    return RelatedPosts(candidates).of(article, limit, exclude)
+
+
+class RelatedPosts:
+    """Related posts for many posts at once: each post's topics are read once, and only posts
+    sharing a topic are compared (an index by topic), not every pair of posts."""
+
+    def __init__(self, candidates: Sequence[Any]) -> None:
+        self._topics = {id(post): _topics(post) for post in candidates}
+        # Among posts sharing as many topics on the same date, the earlier candidate comes first.
+        self._order = {id(post): index for index, post in enumerate(candidates)}
+        self._by_topic: dict[str, list[Any]] = {}
+        for post in candidates:
+            for topic in self._topics[id(post)]:
+                self._by_topic.setdefault(topic, []).append(post)
+
+    def of(self, article: Any, limit: int, exclude: Sequence[Any] = ()) -> list[Any]:
+        topics = self._topics.get(id(article)) or _topics(article)
+        if not topics or limit <= 0:
+            return []
+        left_out = {id(article), *(id(post) for post in exclude if post is not None)}
+        shared: dict[int, tuple[int, Any]] = {}
+        for topic in topics:
+            for other in self._by_topic.get(topic, ()):
+                if id(other) not in left_out:
+                    count, _ = shared.get(id(other), (0, other))
+                    shared[id(other)] = (count + 1, other)
+        best = heapq.nlargest(
+            limit, shared.values(), key=lambda pair: (pair[0], pair[1].date, -self._order.get(id(pair[1]), 0))
+        )
+        return [post for _, post in best]
 
 
 # --- Signal handlers ---------------------------------------------------------------------
@@ -137,11 +142,10 @@ def annotate_articles(generator: Any) -> None:
         article.reading_time = reading_minutes(article.word_count, options["words_per_minute"])
     listed = list(generator.articles)
     around = neighbours(listed)
+    related = RelatedPosts(listed)
     for article in listed:
         article.prev_article, article.next_article = around[id(article)]
-        article.related_posts = related_posts(
-            article, listed, options["related_posts"], exclude=around[id(article)]
-        )
+        article.related_posts = related.of(article, options["related_posts"], exclude=around[id(article)])
 
 
 def register() -> None:
