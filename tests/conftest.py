@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,21 +12,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from harbour.build import build_site
-from harbour.serve import site_server
+from harbour.chromium import CHROMIUM, CHROMIUM_ARGS
+from harbour.serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SETTINGS = ROOT / "pelicanconf.py"
 PUBLISH_SETTINGS = ROOT / "publishconf.py"
-CHROMIUM = Path(os.environ.get("HARBOUR_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Real exports written by other projects (WordPress, Pelican), kept beside the repository.
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -63,12 +53,8 @@ def publish_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def site_url(dev_site: Path) -> Iterator[str]:
     """The dev build served over HTTP on loopback, as `invoke serve` serves it."""
-    server = site_server(dev_site, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(dev_site) as url:
+        yield url
 
 
 # --- Browser ----------------------------------------------------------------------------

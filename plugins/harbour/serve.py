@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import html
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -52,6 +54,23 @@ def site_handler(root: str | Path) -> type[ComplexHTTPRequestHandler]:
 def site_server(root: str | Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """An HTTP server for ``root`` bound to ``host:port`` (port 0 picks a free one)."""
     return ThreadingHTTPServer((host, port), site_handler(root))
+
+
+@contextmanager
+def serving(root: str | Path) -> Iterator[str]:
+    """Serve ``root`` on loopback, on a free port, in a background thread; yields its base URL.
+
+    For tools that look at a built site as a browser does (tests, screenshots, audits).
+    """
+    server = site_server(root, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 def serve_folder(root: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:
