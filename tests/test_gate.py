@@ -24,6 +24,14 @@ def test_gate_body_is_hidden_unsnippeted_and_controlled_by_the_toggle() -> None:
     assert html.index("Show passage") < html.index("warned words")
 
 
+def test_gate_toggle_belongs_to_a_form_that_browsers_never_restore() -> None:
+    html = gate()
+    assert '<form id="cw-passage-1-state" autocomplete="off" hidden></form>' in html
+    toggle = html[html.index('<input class="cw-toggle"'):]
+    toggle = toggle[:toggle.index(">") + 1]
+    assert 'form="cw-passage-1-state"' in toggle and "autocomplete" not in toggle  # not allowed on a checkbox
+
+
 def test_gate_carries_each_tag_with_its_ancestors_for_preferences() -> None:
     html = gate(tags=[GRIEF, GateTag("self-harm", "Self-harm")])
     assert 'data-cw-tags="grief, self-harm"' in html

@@ -101,6 +101,28 @@ def test_without_javascript_the_reader_can_still_choose(open_browser_page: Any) 
     assert page.locator("[data-prefs-form]").is_hidden()
 
 
+@pytest.mark.parametrize("come_back", ["reload", "back"])
+def test_without_javascript_a_gate_opened_is_closed_when_the_page_loads_again(
+    open_browser_page: Any, come_back: str
+) -> None:
+    # Browsers restore a checkbox's state on reload (Firefox) or Back (Chromium, Firefox)
+    # unless its form says autocomplete="off": the opened gate would show warned text unasked.
+    visit = open_browser_page(java_script_enabled=False)
+    visit.open(GATED)
+    page = visit.page
+    page.locator("#cw-post-toggle").check()
+    assert page.locator("#cw-post-body").is_visible()
+    if come_back == "reload":
+        page.reload()
+    else:
+        visit.open("/")
+        page.go_back()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(GATED)
+    assert not page.locator("#cw-post-toggle").is_checked()
+    assert page.locator("#cw-post-body").is_hidden()
+
+
 def set_preference(page: Any, slug: str, value: str) -> None:
     page.locator(f'fieldset[data-slug="{slug}"] input[value="{value}"]').check()
     page.get_by_role("status").filter(has_text="Saved on this device").wait_for()

@@ -66,7 +66,11 @@ def render_gate(
     return (
         f'<div class="cw cw--{escape(kind)}" id="{gid}" data-cw-kind="{escape(kind)}"'
         f' data-cw-tags="{escape(", ".join(t.slug for t in tags))}" data-cw-chains="{escape(chains)}">\n'
-        f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body" autocomplete="off">\n'
+        # The checkbox belongs to an empty form that says autocomplete="off" (the attribute itself
+        # is not allowed on a checkbox): browsers then never restore its checked state on reload
+        # or Back, so a gate opened without JavaScript is closed again whenever the page loads.
+        f'<form id="{gid}-state" autocomplete="off" hidden></form>\n'
+        f'<input class="cw-toggle" type="checkbox" id="{gid}-toggle" aria-controls="{gid}-body" form="{gid}-state">\n'
         f'<div class="cw-notice">\n'
         f'<p class="cw-label"><strong>{escape(wording.label)}:</strong> {names}</p>{note_html}\n'
         f'<label class="cw-show" for="{gid}-toggle">'
