@@ -29,6 +29,11 @@ CHROMIUM = Path(os.environ.get("HARBOUR_CHROMIUM", "/usr/bin/chromium"))
 # Debian's chromium-common recommends (metric-compatible Arial, Times and Courier), and
 # fonts-dejavu-core covers the rest of Unicode that the tests' pages use. .ci/run uses this list.
 CHROMIUM_PACKAGES = ("chromium", "fonts-liberation", "fonts-dejavu-core")
+# The suite's HTML check runs the W3C Nu HTML Checker (vnu.jar) on Java: the headless runtime
+# is enough. .ci/run installs it through this list too.
+JAVA_PACKAGES = ("default-jre-headless",)
+# The tasks that drive Chromium besides the tests.
+BROWSER_TASKS = ("screenshots", "audit")
 
 
 def say(message: str) -> None:
@@ -87,12 +92,23 @@ def ensure_requirements() -> None:
     STAMP.write_text(digest)
 
 
-def ensure_chromium() -> None:
-    """The browser tests drive Debian's Chromium; install it when we are allowed to."""
-    if CHROMIUM.exists() or apt_install(*CHROMIUM_PACKAGES):
+def ensure_debian_packages(task: str) -> None:
+    """Install what ``task`` needs from Debian when we are allowed to, in one apt-get run.
+
+    The browser tests, `screenshots` and `audit` drive Debian's Chromium; the test suite's
+    HTML check runs on Java.
+    """
+    missing = [] if CHROMIUM.exists() else list(CHROMIUM_PACKAGES)
+    if task == "test" and not shutil.which("java"):
+        missing += JAVA_PACKAGES
+    if not missing or apt_install(*missing):
         return
-    say(f"Chromium is not at {CHROMIUM}; the browser tests will be skipped (in CI they fail). "
-        f"Install it with: sudo apt-get install -y --no-install-recommends {' '.join(CHROMIUM_PACKAGES)}")
+    if task == "test":
+        needs = ("the browser tests need Chromium and the HTML check Java: "
+                 "without them they are skipped (in CI they fail)")
+    else:
+        needs = f"`{task}` needs Chromium"
+    say(f"{needs}. Install with: sudo apt-get install -y --no-install-recommends {' '.join(missing)}")
 
 
 def main(argv: list[str]) -> int:
@@ -103,8 +119,8 @@ def main(argv: list[str]) -> int:
         argv = ["--list"]
     ensure_venv()
     ensure_requirements()
-    if argv[0] == "test":
-        ensure_chromium()
+    if argv[0] in ("test", *BROWSER_TASKS):
+        ensure_debian_packages(argv[0])
     return run_forwarding_signals([str(BIN / "invoke"), *argv])
 
 

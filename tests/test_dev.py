@@ -109,3 +109,32 @@ def test_chromium_is_installed_without_recommended_packages_and_with_its_fonts()
     assert calls[-1] == ["apt-get", "install", "-y", "--no-install-recommends", *dev.CHROMIUM_PACKAGES]
     # CI installs through dev.py too, so both install the same packages the same way.
     assert "apt-get" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8").split("#")[0]
+
+
+@pytest.mark.parametrize(("task", "chromium", "java", "installed"), [
+    ("test", False, False, ["chromium", "fonts-liberation", "fonts-dejavu-core", "default-jre-headless"]),
+    ("test", True, False, ["default-jre-headless"]),
+    ("test", True, True, None),
+    ("screenshots", False, False, ["chromium", "fonts-liberation", "fonts-dejavu-core"]),
+    ("audit", True, False, None),
+])
+def test_what_a_task_needs_from_debian_is_installed_in_one_apt_get_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, task: str, chromium: bool, java: bool,
+    installed: list[str] | None,
+) -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        import dev
+    finally:
+        sys.path.remove(str(ROOT))
+    browser = tmp_path / "chromium"
+    if chromium:
+        browser.write_text("")
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(dev, "CHROMIUM", browser)
+    monkeypatch.setattr(dev.shutil, "which", lambda name: "/usr/bin/java" if java and name == "java" else None)
+    monkeypatch.setattr(dev, "apt_install", lambda *packages: calls.append(packages) or True)
+
+    dev.ensure_debian_packages(task)
+
+    assert calls == ([tuple(installed)] if installed else [])
