@@ -1,0 +1,3 @@
+from minify.minify import MINIFIERS, minify_folder, register
+
+__all__ = ["MINIFIERS", "minify_folder", "register"]
