@@ -40,8 +40,10 @@ from comments.render.form import (
     warning_groups,
 )
 from comments.render.threads import comment_threads, comment_trigger_tags, count_comments, walk
+from comments.sanitise import render_comment_body
 from harbour.errors import HarbourError
 from harbour.files import atomic_write_text, is_inside
+from harbour.memo import memoised
 from harbour.plugins import all_articles, enabled_plugins, when_enabled
 from harbour.sources import project_path
 
@@ -124,6 +126,8 @@ def attach_comments(generator: Any) -> None:
         shown_root=content.parent,
         zone=_site_zone(settings),
         limits=conf["length_limits"],
+        # A comment's HTML depends on its Markdown and the code alone: kept between builds.
+        render=memoised("comment-html", render_comment_body),
     )
     feed_pattern = conf["post_feed_atom"]
     warnings = comments_warnings_by_slug(articles)

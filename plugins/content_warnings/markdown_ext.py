@@ -179,6 +179,12 @@ class PassageBounds:
         return f"<!--cw-{cls.key}-end-{index}-->"
 
     @classmethod
+    def marker(cls) -> str:
+        """What every bound starts with: HTML cut at it and joined again with another process's
+        marker (the build memo does) has that process's bounds in the same places."""
+        return f"<!--cw-{cls.key}-"
+
+    @classmethod
     def strip(cls, html: str) -> str:
         return re.sub(rf"<!--cw-{cls.key}-(?:begin|end)-\d+-->", "", html)
 

@@ -221,6 +221,7 @@ def comment_threads(
     shown_root: Path | None = None,
     zone: tzinfo | None = None,
     limits: Mapping[str, int] | None = None,
+    render: Callable[[str], str] = render_comment_body,
 ) -> dict[str, list[CommentNode]]:
     """Every post's threads from the public store; one HarbourError lists every problem found
     (with ``limits``, COMMENTS['length_limits'], fields longer than they allow among them)."""
@@ -231,7 +232,9 @@ def comment_threads(
     by_post: dict[str, list[PublicComment]] = defaultdict(list)
     for comment in comments:
         by_post[comment.post].append(comment)
-    return {post: build_threads(found, max_depth=max_depth, zone=zone) for post, found in by_post.items()}
+    return {
+        post: build_threads(found, max_depth=max_depth, zone=zone, render=render) for post, found in by_post.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,144 @@
+"""Keep what a build made for the next one: posts through Markdown, typogrify, comment bodies.
+
+A writer previews every edit, and a rebuild after one edit should not convert three hundred
+unchanged posts again. Pelican's own content cache cannot be used here: it trusts a file's
+modification time and knows nothing of the settings, the vocabulary or the plugins that shape
+a post, so it can serve a page from before a change. This plugin keeps results by what they
+were made from instead (:mod:`harbour.memo`), and only for steps whose result depends on
+their input text and the code alone:
+
+- Markdown: a post's HTML and its raw header, by the file's text and path. Everything that
+  depends on more than the text (the gates, which read the vocabulary; the header's values,
+  which read the settings) is still done on every build from that HTML and header.
+- typogrify: by the text and its options.
+- comment bodies: by the comment's Markdown (the comments plugin asks :func:`harbour.memo.memoised`).
+
+The memo of a build is saved at ``finalized``, so a failed build leaves the last good one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from content_warnings.markdown_ext import PassageBounds
+from harbour.memo import BuildMemo, code_fingerprint, current_memo, digest, set_current_memo
+from harbour.plugins import when_enabled
+
+logger = logging.getLogger(__name__)
+
+# Settings that reach the Markdown and typogrify results themselves.
+RENDER_SETTINGS = ("MARKDOWN", "TYPOGRIFY", "TYPOGRIFY_IGNORE_TAGS", "TYPOGRIFY_OMIT_FILTERS", "TYPOGRIFY_DASHES")
+
+
+@functools.cache
+def _loaded_code() -> str:
+    # Once per process: the code a process runs is the code it loaded, whatever changes on disk.
+    return code_fingerprint()
+
+
+def memo_fingerprint(settings: dict[str, Any]) -> str:
+    return digest(_loaded_code(), *(f"{name}={settings.get(name)!r}" for name in RENDER_SETTINGS))
+
+
+class CachedMarkdownReader(MarkdownReader):
+    """Pelican's Markdown reader, with the conversion kept in the build memo.
+
+    A passage's bounds hold a key secret to the process that converted it
+    (:class:`PassageBounds`); the memo keeps the HTML cut at them, and a later process joins it
+    again with its own key.
+    """
+
+    def read(self, source_path: str) -> tuple[str, dict[str, Any]]:
+        memo = current_memo()
+        if memo is None:
+            return super().read(source_path)
+        with pelican_open(source_path) as text:
+            key = digest(str(source_path), text)
+            table = memo.table("markdown")
+            kept = table.get(key)
+            if kept is None:
+                self._source_path = source_path
+                self._md = self._markdown()
+                content = self._md.convert(text)
+                meta = getattr(self._md, "Meta", None)
+                kept = {"html": content.split(PassageBounds.marker()), "meta": meta}
+                table.put(key, kept)
+            else:
+                content = PassageBounds.marker().join(kept["html"])
+        self._source_path = source_path
+        meta = kept["meta"]
+        if meta is None:
+            return content, {}
+        # The header's values are read anew each build: they depend on settings (dates, slugs...).
+        self._md = self._markdown()
+        return content, self._parse_metadata(meta)
+
+    def _markdown(self) -> Any:
+        from markdown import Markdown
+
+        return Markdown(**self.settings["MARKDOWN"])
+
+
+def _typogrify_shim() -> None:
+    """Route Pelican's typogrify through the memo.
+
+    Pelican imports ``typogrify.filters.typogrify`` each time it reads a file and offers no hook
+    around it, so the function itself is wrapped, once per process; without an open memo the
+    wrapper is the original function.
+    """
+    import smartypants
+    from typogrify import filters
+
+    if getattr(filters.typogrify, "harbour_memo", False):
+        return
+    original = filters.typogrify
+
+    def typogrify(text: str, ignore_tags: Any = None, **options: Any) -> str:
+        memo = current_memo()
+        if memo is None:
+            return original(text, ignore_tags, **options)
+        # Pelican sets smartypants' default attributes (its dashes setting) before each use.
+        key = digest(text, repr(ignore_tags), repr(sorted(options.items())), str(int(smartypants.Attr.default)))
+        return memo.table("typogrify").make(key, lambda: original(text, ignore_tags, **options))
+
+    typogrify.harbour_memo = True  # type: ignore[attr-defined]
+    filters.typogrify = typogrify
+
+
+def forget_memo(pelican: Any) -> None:
+    """At ``initialized``, for every build: no memo carries over from a build that did not finish."""
+    set_current_memo(None)
+
+
+@when_enabled("build_memo")
+def open_memo(readers: Any) -> None:
+    """At ``readers_init`` (once per generator): open the build's memo, read Markdown through it."""
+    if current_memo() is None:
+        settings = readers.settings
+        set_current_memo(BuildMemo.load(Path(settings["CACHE_PATH"]), memo_fingerprint(settings)))
+        _typogrify_shim()
+    for extension, reader_class in readers.reader_classes.items():
+        if reader_class is MarkdownReader:
+            readers.reader_classes[extension] = CachedMarkdownReader
+
+
+@when_enabled("build_memo")
+def save_memo(pelican: Any) -> None:
+    """At ``finalized``: keep what this build used for the next one."""
+    memo = current_memo()
+    set_current_memo(None)
+    if memo is not None:
+        memo.save()
+
+
+def register() -> None:
+    signals.initialized.connect(forget_memo)
+    signals.readers_init.connect(open_memo)
+    signals.finalized.connect(save_memo)
