@@ -216,6 +216,27 @@ def test(c, args=""):
 
 
 @task(help={
+    "widths": "window widths in pixels, comma-separated (default 1280,375)",
+    "schemes": "colour schemes, comma-separated (default light,dark)",
+})
+def screenshots(c, widths="1280,375", schemes="light,dark"):
+    """Build the site and take full-page screenshots of each kind of page into screenshots/."""
+    from harbour.screenshots import parse_sizes, take_screenshots
+
+    try:
+        sizes, chosen = parse_sizes(widths, schemes)
+    except HarbourError as error:
+        raise Exit(f"screenshots: {error}", code=1) from None
+    output = Path(_build(DEV_SETTINGS)["OUTPUT_PATH"])
+    try:
+        written = take_screenshots(output, ROOT / "screenshots", widths=sizes, schemes=chosen,
+                                   say=lambda line: print(line, flush=True))
+    except HarbourError as error:
+        raise Exit(f"screenshots: {error}", code=1) from None
+    print(f"{len(written)} screenshots in screenshots/")
+
+
+@task(help={
     "posts": "generated posts, about 800 words each (default 300; the issue's full size is 2000)",
     "comments": "generated comments, spread over the posts (default 3000; full size 20000)",
     "runs": "times each stage runs, alternating with the others (default 3)",
