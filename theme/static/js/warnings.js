@@ -3,7 +3,8 @@
  * - Each gate's checkbox and label (which work without JavaScript) become one disclosure
  *   button (WAI-ARIA pattern): focus stays on it, aria-expanded says whether it is open.
  * - Preferences live in localStorage under "harbour.triggerPrefs" as {slug: "show"|"hide"};
- *   "warn" is the default and is not stored. Nothing is ever sent anywhere.
+ *   "warn" is the default and is not stored. Nothing is ever sent anywhere. They are chosen
+ *   on the preferences page (preferences.js); this only reads them.
  * - A topic's level is "hide" when it or any broader topic is hidden (hiding a parent hides
  *   its children); "show" only when the reader chose "show" for that very topic, never
  *   passed down, so a narrower topic is never opened on a broader choice; otherwise "warn".
@@ -20,15 +21,6 @@
       return prefs && typeof prefs === "object" ? prefs : {};
     } catch (error) {
       return {};
-    }
-  }
-
-  function savePrefs(prefs) {
-    try {
-      window.localStorage.setItem(KEY, JSON.stringify(prefs));
-      return true;
-    } catch (error) {
-      return false;
     }
   }
 
@@ -123,43 +115,4 @@
     note.appendChild(el("a", { href: prefsUrl }, "Change them"));
     list.parentNode.insertBefore(note, list.nextSibling);
   });
-
-  // --- The preferences page -----------------------------------------------------------
-
-  var form = document.querySelector("[data-prefs-form]");
-  if (form) {
-    var status = form.querySelector("[data-prefs-status]");
-    var noJs = document.querySelector("[data-prefs-nojs]");
-    if (noJs) { noJs.hidden = true; }
-    form.hidden = false;
-
-    var showChoices = function () {
-      Array.prototype.forEach.call(form.querySelectorAll("fieldset[data-slug]"), function (fieldset) {
-        var value = prefs[fieldset.getAttribute("data-slug")] || "warn";
-        var radio = fieldset.querySelector('input[value="' + value + '"]');
-        if (radio) { radio.checked = true; }
-      });
-    };
-    showChoices();
-
-    form.addEventListener("change", function (event) {
-      var fieldset = event.target.closest("fieldset[data-slug]");
-      if (!fieldset) { return; }
-      var slug = fieldset.getAttribute("data-slug");
-      if (event.target.value === "warn") { delete prefs[slug]; } else { prefs[slug] = event.target.value; }
-      var legend = fieldset.querySelector("legend").firstChild.textContent.trim();
-      status.textContent = savePrefs(prefs)
-        ? "Saved on this device: " + legend + " set to " + event.target.value + "."
-        : "Your browser would not let this page save preferences.";
-    });
-
-    form.querySelector("[data-prefs-reset]").addEventListener("click", function () {
-      prefs = {};
-      var saved = savePrefs(prefs);
-      showChoices();
-      status.textContent = saved
-        ? "Every topic is back to Warn."
-        : "Your browser would not let this page save preferences.";
-    });
-  }
 })();
