@@ -123,6 +123,16 @@ def test_without_javascript_a_gate_opened_is_closed_when_the_page_loads_again(
     assert page.locator("#cw-post-body").is_hidden()
 
 
+def test_with_javascript_no_gate_keeps_its_checkbox_or_its_empty_form(open_browser_page: Any) -> None:
+    # The button replaces them; an empty form left behind is one a checker asks a submit button of.
+    visit = open_browser_page()
+    visit.open(GATED)
+    page = visit.page
+    assert page.locator(".cw-button").count() >= 1
+    assert page.locator(".cw > form, .cw > .cw-toggle").count() == 0
+    assert page.locator("form").count() == page.locator("form.comment-form").count()
+
+
 def set_preference(page: Any, slug: str, value: str) -> None:
     page.locator(f'fieldset[data-slug="{slug}"] input[value="{value}"]').check()
     page.get_by_role("status").filter(has_text="Saved on this device").wait_for()

@@ -65,6 +65,8 @@
 
     button.addEventListener("click", function () { set(body.hidden); });
     label.replaceWith(button);
+    // The empty form that keeps browsers from restoring the checkbox goes with it.
+    if (toggle.form) { toggle.form.remove(); }
     toggle.remove();
     var chains = (gate.getAttribute("data-cw-chains") || "").split(/\s+/).filter(Boolean);
     var levels = chains.map(function (chain) { return level(chain.split(">")); });
