@@ -208,9 +208,9 @@ def test_reply_moves_the_form_under_the_comment_and_cancel_puts_it_back(visit: A
     form = page.locator("#comment-form")
     reply_link = page.locator(f'a.comment__reply[data-reply-to="{PARENT}"]')
     reply_link.click()
+    expect(page.locator("#comment-form-replying")).to_be_visible()  # once comment-form.js is there
     assert page.url == world.site_url + FIRST_POST  # no trip to the receiver's reply page
     assert page.evaluate("document.getElementById('comment-form').previousElementSibling.id") == f"comment-{PARENT}"
-    expect(page.locator("#comment-form-replying")).to_be_visible()
     assert "Replying to Mina" in page.locator("#comment-form-replying").inner_text()
     assert form.locator('input[name="reply_to"]').input_value() == PARENT
     assert focused_id(page) == "comment-body"
@@ -273,6 +273,61 @@ def test_a_refused_token_is_said_once_and_the_next_send_fetches_a_fresh_one(visi
 
 
 # --- Without JavaScript -------------------------------------------------------------------------------
+
+# --- comment-form.js arrives only when a comment is started (comment-loader.js) --------------------
+
+FORM_SCRIPT = "/theme/js/comment-form.js"
+
+
+def form_script_requests(visit: Any) -> list[str]:
+    return [u for u in visit.requests if u.endswith(FORM_SCRIPT)]
+
+
+def test_the_form_script_loads_only_once_a_comment_is_started(visit: Any, world: FormWorld) -> None:
+    page = visit.page
+    visit.open(FIRST_POST)
+    page.get_by_text("Every comment is read by the writer").click()  # reading is not writing
+    assert form_script_requests(visit) == [] and not [u for u in visit.requests if world.own(u) and
+                                                      u.startswith(world.receiver_url)]
+    # The first focus in a field loads the script, which asks for the token for that focus.
+    with page.expect_request(f"{world.receiver_url}/comments/token"):
+        page.get_by_label("Name", exact=True).focus()
+    assert form_script_requests(visit) == [world.site_url + FORM_SCRIPT]
+    assert visit.console_errors == [] and visit.offsite_requests == []
+
+
+def test_reply_and_send_pressed_before_the_script_arrives_wait_for_it(visit: Any, world: FormWorld) -> None:
+    page = visit.page
+    held: list[Any] = []
+    page.route(f"**{FORM_SCRIPT}", lambda route: held.append(route))  # on its way, slowly
+    visit.open(FIRST_POST)
+    page.get_by_role("link", name="Reply to Mina").click()
+    assert page.url == world.site_url + FIRST_POST  # not followed: it waits for the script
+    fill(page, name="Ash", body="Sent before the script was there.")
+    page.get_by_role("button", name="Send comment").click()
+    assert page.url == world.site_url + FIRST_POST and world.records("Sent before the script was there.") == []
+    assert len(held) == 1  # asked for once, however many presses
+    held[0].continue_()
+    expect(status(page)).to_have_text(WAITING)
+    (record,) = world.records("Sent before the script was there.")
+    assert record.comment.reply_to == PARENT and record.comment.author == "Ash"
+    assert len(form_script_requests(visit)) == 1 and visit.console_errors == []
+
+
+def test_if_the_script_cannot_load_reply_and_send_work_as_without_javascript(
+    visit: Any, world: FormWorld
+) -> None:
+    page = visit.page
+    page.route(f"**{FORM_SCRIPT}", lambda route: route.abort())
+    visit.open(FIRST_POST)
+    page.get_by_role("link", name="Reply to Mina").click()
+    page.wait_for_url(f"{world.receiver_url}/comments/reply?post=first-post&to={PARENT}")
+    visit.open(FIRST_POST)
+    fill(page, body="Sent when the script could not load.")
+    page.get_by_role("button", name="Send comment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your comment")
+    assert page.get_by_label("Comment", exact=True).input_value() == "Sent when the script could not load."
+
 
 @pytest.fixture
 def plain_visit(open_browser_page: Any, world: FormWorld) -> Any:

@@ -259,8 +259,9 @@ def test_an_open_post_has_the_form_with_every_field_labelled(form_site: Path) ->
     assert email_hint.css_first("a").attributes["href"] == "/comment-policy/"
     assert "Markdown" in form.css_first("#comment-body-hint").text()
     assert "Send comment" in form.css_first('button[type="submit"]').text()
-    # The script that sends it in place is loaded with the page.
-    assert "/theme/js/comment-form.js" in parse_page(next(form_site.glob("posts/*/*/open-post/index.html"))).resources
+    # The script that sends it in place is loaded by a small one, once the reader starts a comment.
+    scripts = parse_page(next(form_site.glob("posts/*/*/open-post/index.html"))).resources
+    assert "/theme/js/comment-loader.js" in scripts and "/theme/js/comment-form.js" not in scripts
 
 
 def test_the_honeypot_is_out_of_sight_out_of_reach_and_never_autofilled(form_site: Path) -> None:
@@ -310,7 +311,7 @@ def test_a_closed_post_keeps_its_thread_and_says_so_instead_of_a_form(form_site:
         assert form_of(html) is None
         assert '<p class="comments__closed">Comments are closed on this post.</p>' in section
         assert "comment__reply" not in section and "1 comment</h2>" in section
-        assert "comment-form.js" not in html
+        assert "comment-loader.js" not in html
     assert "comments__closed" not in article_html(form_site, "open-post")
     # Closed before anyone wrote: no "yet" promising comments that cannot come.
     closed_empty = comments_section(article_html(dev_site, "repair-slowly"))
@@ -336,7 +337,7 @@ def test_without_a_receiver_no_form_and_a_note_pointing_to_the_policy(tmp_path: 
     output = build_comments_site(tmp_path, content, form_action=None)
     html = article_html(output, "first-post")
     section = comments_section(html)
-    assert form_of(html) is None and "comment__reply" not in section and "comment-form.js" not in html
+    assert form_of(html) is None and "comment__reply" not in section and "comment-loader.js" not in html
     note = LexborHTMLParser(section).css_first("p.comments__elsewhere")
     assert note is not None and "comments reach the writer another way" in note.text()
     assert note.css_first("a").attributes["href"] == "/comment-policy/"
@@ -442,6 +443,6 @@ def test_the_comment_policy_describes_the_form_and_what_is_kept(dev_site: Path) 
 def test_the_article_pages_javascript_stays_under_8_kb_compressed(dev_site: Path) -> None:
     page = next(dev_site.glob("posts/*/*/the-first-rupture/index.html"))
     scripts = [url for url in parse_page(page).resources if url.endswith(".js")]
-    assert "/theme/js/comment-form.js" in scripts
+    assert "/theme/js/comment-loader.js" in scripts
     sizes = {url: len(gzip.compress((dev_site / url.lstrip("/")).read_bytes(), 9)) for url in scripts}
     assert sum(sizes.values()) < 8 * 1024, sizes

@@ -163,13 +163,17 @@
     }
   });
 
-  form.addEventListener("focusin", function (event) {
+  function startedIn(field) {
     // A field, not the policy link in a hint: reading about the form is not starting a comment.
-    if (!asked && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(event.target.tagName)) {
+    if (!asked && field && form.contains(field) && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(field.tagName)) {
       asked = true;
       getToken();
     }
-  });
+  }
+
+  form.addEventListener("focusin", function (event) { startedIn(event.target); });
+  // comment-loader.js loads this on the first focus in the form: that focus counts too.
+  startedIn(document.activeElement);
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
