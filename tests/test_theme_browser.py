@@ -74,3 +74,47 @@ def test_in_dark_mode_the_quick_exit_is_calm_and_clearly_a_button(open_browser_p
     # Its edge stands out from the bar (WCAG 1.4.11 asks 3:1 of a control's boundary).
     assert style(page, "#quick-exit", "borderTopStyle") == "solid"
     assert contrast(style(page, "#quick-exit", "borderTopColor"), bar) >= 3
+
+
+# --- Comments and gates ------------------------------------------------------------------------
+
+def test_each_top_level_conversation_is_set_apart(open_browser_page: Any) -> None:
+    visit = open_browser_page()
+    visit.open(THREAD)
+    rules = visit.page.eval_on_selector_all(
+        ".comment-list__item",
+        """items => items.map(li => {
+             const s = getComputedStyle(li);
+             return {top: !li.parentElement.classList.contains('comment-list--replies'),
+                     rule: s.borderTopStyle !== 'none' && parseFloat(s.borderTopWidth) > 0};
+           })""",
+    )
+    top_level = [item["rule"] for item in rules if item["top"]]
+    replies = [item["rule"] for item in rules if not item["top"]]
+    assert len(top_level) >= 2 and replies
+    assert top_level[0] is False and all(top_level[1:]), top_level
+    assert not any(replies)
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_an_opened_gated_post_reads_as_an_article(open_browser_page: Any, javascript: bool) -> None:
+    visit = open_browser_page(java_script_enabled=javascript)
+    visit.open(GATED)
+    page = visit.page
+    gate = "#cw-post"
+    closed_background = style(page, gate, "backgroundColor")
+    assert luminance(closed_background) != luminance(style(page, "body", "backgroundColor"))  # a tinted box
+    if javascript:
+        page.get_by_role("button", name="Show post").click()
+    else:
+        page.click(f"{gate} label.cw-show")
+    assert page.locator("#cw-post-body").is_visible()
+    # The text sits in the reading column, on the page's own background, like any post.
+    first_paragraph = box(page, "#cw-post-body > p")
+    assert abs(first_paragraph["left"] - box(page, "h1")["left"]) <= 1
+    assert abs(first_paragraph["right"] - box(page, ".post-footer")["right"]) <= 1
+    assert style(page, gate, "backgroundColor") == "rgba(0, 0, 0, 0)"
+    assert style(page, gate, "borderLeftStyle") == "none"
+    # The warning itself stays visible above it, with the way to close it again.
+    assert page.locator(f"{gate} .cw-notice").is_visible()
+    assert page.locator(f"{gate} .cw-notice").get_by_text("Hide post").is_visible()
