@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,29 @@ def forget_memo(pelican: Any) -> None:
 
 
 @when_enabled("build_memo")
+def keep_compiled_templates(pelican: Any) -> None:
+    """At ``initialized``: Jinja keeps each template's compiled code in CACHE_PATH.
+
+    Jinja's own bytecode cache checks each template's source, so an edited template is compiled
+    again; what it does not check is the environment's options, hence one folder per set of
+    options and library versions (and the folders of other sets removed).
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    settings = pelican.settings
+    environment = dict(settings.get("JINJA_ENVIRONMENT") or {})
+    if environment.get("bytecode_cache") is not None:
+        return  # the writer chose their own
+    name = "jinja-" + digest(_loaded_code(), repr(sorted(environment.items(), key=lambda item: item[0])))[:16]
+    cache = Path(settings["CACHE_PATH"])
+    for other in cache.glob("jinja-*") if cache.is_dir() else ():
+        if other.name != name and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+    (cache / name).mkdir(parents=True, exist_ok=True)
+    settings["JINJA_ENVIRONMENT"] = {**environment, "bytecode_cache": FileSystemBytecodeCache(str(cache / name))}
+
+
+@when_enabled("build_memo")
 def open_memo(readers: Any) -> None:
     """At ``readers_init`` (once per generator): open the build's memo, read Markdown through it."""
     if current_memo() is None:
@@ -140,5 +164,6 @@ def save_memo(pelican: Any) -> None:
 
 def register() -> None:
     signals.initialized.connect(forget_memo)
+    signals.initialized.connect(keep_compiled_templates)
     signals.readers_init.connect(open_memo)
     signals.finalized.connect(save_memo)
