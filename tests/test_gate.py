@@ -18,7 +18,10 @@ def gate(inner: str = "<p>warned words</p>", **kwargs: object) -> str:
 
 def test_gate_body_is_hidden_unsnippeted_and_controlled_by_the_toggle() -> None:
     html = gate()
-    assert '<div class="cw-body" id="cw-passage-1-body" hidden data-nosnippet>' in html
+    # Nor indexed by the site search (plugins/site_search): words, metadata, filters, images.
+    assert (
+        '<div class="cw-body" id="cw-passage-1-body" hidden data-nosnippet data-pagefind-ignore="all">' in html
+    )
     assert 'id="cw-passage-1-toggle" aria-controls="cw-passage-1-body"' in html
     assert '<label class="cw-show" for="cw-passage-1-toggle">' in html
     assert html.index("Show passage") < html.index("warned words")

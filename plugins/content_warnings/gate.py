@@ -19,6 +19,10 @@ from html import escape
 
 from content_warnings.html5 import balanced
 
+# The site search (plugins/site_search) leaves a gate's whole body out of its index: its words,
+# and any title, image, metadata or filter Pagefind would otherwise take from it.
+SEARCH_IGNORED = ' data-pagefind-ignore="all"'
+
 
 @dataclass(frozen=True)
 class Wording:
@@ -76,6 +80,6 @@ def render_gate(
         f'<label class="cw-show" for="{gid}-toggle">'
         f'<span class="cw-show__open">{show}</span><span class="cw-show__close">{hide}</span></label>\n'
         f"</div>\n"
-        f'<div class="cw-body" id="{gid}-body" hidden data-nosnippet>\n{inner_html}\n</div>\n'
+        f'<div class="cw-body" id="{gid}-body" hidden data-nosnippet{SEARCH_IGNORED}>\n{inner_html}\n</div>\n'
         f"</div>"
     )
