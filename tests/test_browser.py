@@ -291,6 +291,7 @@ def test_focus_is_not_hidden_by_the_safety_bar(
         if problem:
             obscured.append(problem)
         page.keyboard.press(direction)
-    missed = page.locator(f":is({tabbable}):not([data-focus-seen])").count()
+    # What is not shown (the phone menu's "Menu" on a wide screen) is rightly never focused.
+    missed = page.locator(f":is({tabbable}):not([data-focus-seen])").filter(visible=True).count()
     assert missed == 0, f"{missed} links were never focused"
     assert obscured == [], "\n".join(obscured)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_accessibility import WCAG_AA, axe, describe  # noqa: F401 (axe is a fixture)
 
 pytestmark = pytest.mark.browser
 
@@ -118,3 +119,88 @@ def test_an_opened_gated_post_reads_as_an_article(open_browser_page: Any, javasc
     # The warning itself stays visible above it, with the way to close it again.
     assert page.locator(f"{gate} .cw-notice").is_visible()
     assert page.locator(f"{gate} .cw-notice").get_by_text("Hide post").is_visible()
+
+
+# --- The phone header -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", [ARTICLE, GATED])
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_post_title_is_in_the_first_viewport(
+    open_browser_page: Any, path: str, javascript: bool
+) -> None:
+    visit = open_browser_page(viewport=PHONE, java_script_enabled=javascript)
+    visit.open(path)
+    page = visit.page
+    # The title in the top half of the first screen, and the way into the post (its first
+    # lines, or the gate's button) on it too: not a screenful of chrome first.
+    title = box(page, "h1")
+    assert 0 <= title["top"] and title["bottom"] <= PHONE["height"] / 2, title
+    way_in = ".post-content > p" if path == ARTICLE else "#cw-post .cw-notice :is(.cw-button, .cw-show)"
+    start = box(page, way_in)
+    assert start["top"] + 48 <= PHONE["height"], start
+    exit_box = box(page, "#quick-exit")
+    assert page.locator("#quick-exit").is_visible()
+    assert 0 <= exit_box["top"] and exit_box["bottom"] <= PHONE["height"]
+    assert exit_box["height"] >= 44 and exit_box["right"] <= PHONE["width"]
+    # The safety links come before everything else in the tab order, as on a wide screen.
+    order = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("document.activeElement.className"))
+    assert order == ["skip-link", "support-link", "quick-exit", ""]  # then the site's name
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_on_a_phone_the_navigation_is_a_menu_that_opens(open_browser_page: Any, javascript: bool) -> None:
+    visit = open_browser_page(viewport=PHONE, java_script_enabled=javascript)
+    visit.open(ARTICLE)
+    page = visit.page
+    menu = page.locator(".site-nav summary")
+    links = page.locator(".site-nav li a")
+    assert menu.is_visible() and menu.inner_text().strip() == "Menu"
+    assert links.count() >= 5 and not links.first.is_visible()
+    menu.focus()
+    page.keyboard.press("Enter")
+    for index in range(links.count()):
+        link = links.nth(index)
+        assert link.is_visible()
+        assert link.evaluate("e => e.getBoundingClientRect().height") >= 44  # a thumb's target
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == links.first.inner_text()
+    menu.click()
+    assert not links.first.is_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_phone_layout_with_its_menu_open_has_no_wcag_violations(
+    open_browser_page: Any, axe: Any, scheme: str
+) -> None:
+    visit = open_browser_page(viewport=PHONE, color_scheme=scheme)
+    visit.open(GATED)
+    visit.page.locator(".site-nav summary").click()
+    results = axe.run(visit.page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    assert not results.response["violations"], describe(results.response["violations"])
+
+
+def test_on_a_wide_screen_the_navigation_is_shown_without_a_menu(open_browser_page: Any) -> None:
+    visit = open_browser_page(viewport={"width": 1280, "height": 800})
+    visit.open(ARTICLE)
+    links = visit.page.locator(".site-nav li a")
+    assert not visit.page.locator(".site-nav summary").is_visible()
+    assert all(links.nth(i).is_visible() for i in range(links.count()))
+    assert visit.page.get_by_role("navigation", name="Main").get_by_role("link", name="Archives").is_visible()
+
+
+# --- The safety bar -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_safety_bar_lines_up_with_the_reading_column(open_browser_page: Any, width: int) -> None:
+    visit = open_browser_page(viewport={"width": width, "height": 800})
+    visit.open(ARTICLE)
+    page = visit.page
+    column = box(page, ".post-content > p")
+    support, quick_exit = box(page, ".support-link"), box(page, "#quick-exit")
+    assert abs(support["left"] - column["left"]) <= 1, (support, column)
+    right_edge = max(quick_exit["right"], box(page, "#quick-exit-hint")["right"])
+    assert column["right"] - 48 <= right_edge <= column["right"] + 1, (right_edge, column)
