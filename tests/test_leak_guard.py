@@ -125,6 +125,19 @@ def test_feeds_and_json_may_not_carry_warned_text_at_all(tmp_path: Path) -> None
     assert all("shows in this file" in p and PHRASE in p for p in problems)
 
 
+def test_texts_written_after_the_site_may_not_carry_warned_text_at_all() -> None:
+    # The search index's entries (plugins/site_search), by name; a gate's markup there counts for nothing.
+    texts = {
+        "entry for /posts/x/": f"A post. {PHRASE}.",
+        "entry for /posts/y/": gated(),
+        "entry for /posts/z/": "A post. Content note: Grief.",
+    }
+    problems = guard().check_texts(texts)
+    assert [p.split(":")[0] for p in problems] == ["entry for /posts/x/", "entry for /posts/y/"]
+    assert all("shows in this file" in p and PHRASE in p for p in problems)
+    assert LeakGuard().check_texts(texts) == []
+
+
 def test_with_nothing_warned_the_site_is_not_read(tmp_path: Path) -> None:
     output = site(tmp_path, {"index.html": "<p>not even valid <div"})
     assert LeakGuard().check(output) == []

@@ -211,7 +211,7 @@ def learn_content(guard: LeakGuard, settings: Mapping[str, Any], content: Any) -
 @when_enabled("content_warnings")
 def check_for_leaks(pelican: Any) -> None:
     """At ``finalized``: read everything the build wrote; any warned text outside its gate fails the build."""
-    guard = pelican.settings.pop(GUARD, None)
+    guard = pelican.settings.get(GUARD)  # kept: the site search checks its index with it too
     if guard is None:
         return
     started = time.perf_counter()
@@ -219,6 +219,15 @@ def check_for_leaks(pelican: Any) -> None:
     logger.debug("leak guard: read the site in %.2f s", time.perf_counter() - started)
     if problems:
         raise HarbourError([f"leak guard: {problem}" for problem in problems])
+
+
+def leaks_in_written_texts(settings: Mapping[str, Any], texts: Mapping[str, str]) -> list[str]:
+    """The leak guard's findings in texts written once the site was (the search index's entries, by name).
+
+    Empty when this build has no guard (the plugin is off, or it has not learnt the site yet).
+    """
+    guard = settings.get(GUARD)
+    return [f"leak guard: {problem}" for problem in guard.check_texts(texts)] if guard else []
 
 
 class CommentGate:

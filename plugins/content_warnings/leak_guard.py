@@ -3,7 +3,8 @@
 During the build the guard is told what every gate hides (a warned passage, a gated post, a
 warned comment, the comments under a gated post) and what the writer shows openly (titles,
 content notes, the visible parts of posts and pages, comments without a warning). Then it reads
-every page the way a browser does, every feed and every JSON file, and looks for *warned text*:
+every page the way a browser does, every feed and every JSON file (and, when the site search asks,
+each entry of its index), and looks for *warned text*:
 any run of ``RUN`` consecutive words that the sources hold only inside gates, and any link
 address written only inside gates. Such a run may appear only inside the hidden body of the gate
 that hides it (or of a gate around that one), on that gate's own page; anywhere else it is a leak,
@@ -152,9 +153,17 @@ class LeakGuard:
                 found = self._check_open_text(_json_text(path), page)
             else:
                 continue
-            problems += found[:MOST_PER_PAGE]
-            if len(found) > MOST_PER_PAGE:
-                problems.append(f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text")
+            problems += _at_most(found, page)
+        return problems
+
+    def check_texts(self, texts: Mapping[str, str]) -> list[str]:
+        """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
+
+        Each text is read as markup, as a JSON file's strings are: any warned text in it is a leak.
+        """
+        problems = []
+        for name, text in texts.items():
+            problems += _at_most(self._check_open_text(text, name), name)
         return problems
 
     def _addresses_in(self, tree: Any) -> set[str]:
@@ -228,6 +237,12 @@ class LeakGuard:
         return found
 
 
+def _at_most(found: list[str], page: str) -> list[str]:
+    if len(found) <= MOST_PER_PAGE:
+        return found
+    return [*found[:MOST_PER_PAGE], f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text"]
+
+
 def _stretches(tokens: list[str], leaked: set[tuple[str, ...]]) -> list[tuple[int, int]]:
     """Where the leaked runs stand in ``tokens``, joined into stretches (start, end), in reading order."""
     if not leaked:
@@ -278,6 +293,11 @@ def _json_text(path: Path) -> str:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError):
         return path.read_text(encoding="utf-8", errors="replace")
+    return json_text(data)
+
+
+def json_text(data: Any) -> str:
+    """Every string in decoded JSON, keys included, one a line."""
     strings: list[str] = []
     stack = [data]
     while stack:  # iteratively: a deeply nested file must not overflow the stack
