@@ -1,0 +1,130 @@
+"""Site search: a search page, and an index of the published posts and pages that Pagefind builds.
+
+The search runs in the reader's browser on files of this site; nothing typed is sent anywhere.
+Warned text is never indexed: every gate's body tells Pagefind to leave it out
+(content_warnings/gate.py), and once the index is written the leak guard reads each of its
+entries, so warned text found there stops the build as a leak on a page would. Each post's
+trigger tags, with their broader topics, are a filter of its entry: the search page leaves out
+the posts about a topic the reader chose to hide, as listings do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from harbour.errors import HarbourError
+from harbour.plugins import enabled_plugins, when_enabled
+from harbour.settings import Option, boolean, plugin_settings
+from site_search.pagefind import Fragment, index_site, page_url, read_fragments, unexpected_pages
+
+logger = logging.getLogger(__name__)
+
+
+def _folder_url(value: Any) -> str | None:
+    if isinstance(value, str) and value.endswith("/") and not value.startswith("/") and "//" not in value:
+        return None
+    return "expected a folder path like 'search/' (no leading slash, with a trailing one)"
+
+
+SCHEMA = {
+    "url": Option("search/", "where the search page lives", _folder_url),
+    "comments": Option(
+        True,
+        "True lets readers find a post by the words of its open comments (warned comments and the "
+        "comments under a gated post are never indexed)",
+        boolean,
+    ),
+}
+SEARCHABLE = "_SITE_SEARCH_PAGES"  # where a build keeps the addresses its index may hold, in its settings
+
+
+def search_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``SEARCH`` settings merged over the defaults, or a HarbourError listing every problem."""
+    return plugin_settings(settings, "SEARCH", SCHEMA)
+
+
+def searchable_pages(contents: Iterable[Any]) -> set[str]:
+    """The addresses (as Pagefind writes them) of the published posts and pages among ``contents``."""
+    return {
+        page_url(content.save_as)
+        for content in contents
+        if getattr(content, "status", "published") == "published" and content.save_as
+    }
+
+
+def index_problems(settings: Mapping[str, Any], fragments: list[Fragment], searchable: set[str]) -> list[str]:
+    """What is wrong with the written index: pages it must not hold, and warned text in any entry."""
+    problems = unexpected_pages(fragments, searchable)
+    if "content_warnings" in enabled_plugins(settings):
+        from content_warnings.content_warnings import leaks_in_written_texts
+        from content_warnings.leak_guard import json_text
+
+        entries = {f"{f.file} (the search index's entry for {f.url})": json_text(f.data) for f in fragments}
+        problems += leaks_in_written_texts(settings, entries)
+    return problems
+
+
+# --- Pelican side -----------------------------------------------------------------------
+
+class SearchPageGenerator(Generator):
+    """Writes the search page (theme/templates/search.html)."""
+
+    def generate_context(self) -> None:
+        pass
+
+    def generate_output(self, writer: Any) -> None:
+        url = self.settings["SEARCH"]["url"]
+        writer.write_file(url + "index.html", self.get_template("search"), self.context, page_name="search")
+
+
+@when_enabled("site_search")
+def validate_settings(pelican: Any) -> None:
+    """At ``initialized``: replace the writer's SEARCH dict by the checked, complete one."""
+    pelican.settings["SEARCH"] = search_settings(pelican.settings)
+
+
+@when_enabled("site_search")
+def provide_generator(pelican: Any) -> type[Generator]:
+    return SearchPageGenerator
+
+
+def note_searchable_pages(generators: list[Any]) -> None:
+    """At ``all_generators_finalized``: remember which addresses the index may hold."""
+    settings = generators[0].settings if generators else {}
+    if "site_search" not in enabled_plugins(settings):
+        return
+    # Both generators keep their published posts or pages, and those pages' translations, here.
+    kinds = ("articles", "pages", "translations")
+    contents = [content for g in generators for kind in kinds for content in getattr(g, kind, [])]
+    settings[SEARCHABLE] = searchable_pages(contents)
+
+
+@when_enabled("site_search")
+def build_search_index(pelican: Any) -> None:
+    """At ``finalized``, once every page is written: index the site, then check the index."""
+    searchable = pelican.settings.get(SEARCHABLE, set())
+    if not searchable:
+        logger.info("site search: no published post or page to index yet")
+        return
+    output = Path(pelican.output_path)
+    started = time.perf_counter()
+    index_site(output)
+    fragments = list(read_fragments(output))
+    logger.info("site search: indexed %d pages in %.2f s", len(fragments), time.perf_counter() - started)
+    problems = index_problems(pelican.settings, fragments, searchable)
+    if problems:
+        raise HarbourError(problems)
+
+
+def register() -> None:
+    signals.initialized.connect(validate_settings)
+    signals.get_generators.connect(provide_generator)
+    signals.all_generators_finalized.connect(note_searchable_pages)
+    signals.finalized.connect(build_search_index)
