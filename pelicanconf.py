@@ -57,7 +57,7 @@ OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["safety", "writing", "trigger_tags", "content_warnings", "comments", "post_navigation",
-           "search_engines", "minify", "build_memo"]
+           "search_engines", "minify", "site_search", "build_memo"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.
@@ -110,6 +110,14 @@ SEARCH_ENGINES = {
     "index": True,
     # The sitemap needs the site's full address: publishconf.py turns it on.
     "sitemap": None,
+}
+
+# --- Site search: a search page, indexed by Pagefind after each build (see plugins/site_search/) --
+SEARCH = {
+    # Where the search page lives.
+    "url": "search/",
+    # Readers may find a post by the words of its open comments too (never warned ones).
+    "comments": True,
 }
 
 # --- Writing ----------------------------------------------------------------------------
