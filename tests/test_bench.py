@@ -84,5 +84,5 @@ def test_invoke_bench_prints_the_table_ratios_and_page_weight(tmp_path: Path) ->
         assert ratio in ratios
     assert any(line.startswith("peak memory: ") and "c/a=" in line for line in lines)
     assert any(line.startswith("article page (posts/") and "gzipped" in line for line in lines)
-    assert "full builds today: there is no build cache yet" in result.stdout
+    assert "(d) and (e) rebuild c's site with the build memo it left" in result.stdout
     assert list(tmp_path.iterdir()) == [], "the benchmark left its temporary folder behind"

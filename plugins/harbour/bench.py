@@ -279,7 +279,7 @@ def report(results: dict[str, StageResults], weight: PageWeight) -> str:
             f"({stage}) {label:<44} {results[stage].median:>7.2f}s {min(seconds):>6.2f}s {max(seconds):>6.2f}s "
             f"{results[stage].peak_rss_kb / 1024:>6.0f} MB"
         )
-    lines.append("(d) and (e) are full builds today: there is no build cache yet.")
+    lines.append("(c) starts with no output and no cache; (d) and (e) rebuild c's site with the build memo it left.")
     lines.append("ratios of medians: " + "  ".join(
         f"{top}/{bottom}={results[top].median / results[bottom].median:.2f}" for top, bottom in RATIOS
     ))

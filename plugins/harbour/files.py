@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 def _umask() -> int:
@@ -17,8 +20,10 @@ def _umask() -> int:
 _PUBLIC_MODE = 0o666 & ~_umask()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, private: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+@contextmanager
+def atomic_open(path: str | Path, *, private: bool = False) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a temporary file in the same folder, renamed over
+    ``path`` when the block ends without an exception, removed when it raises.
 
     The file gets the permissions a plain ``open()`` would give it (``mkstemp`` alone would
     make every file 0600, and a web server running as another user could not read what
@@ -30,7 +35,7 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, private: bool = False) 
     try:
         os.fchmod(fd, 0o600 if private else _PUBLIC_MODE)
         with os.fdopen(fd, "wb") as tmp:
-            tmp.write(data)
+            yield tmp
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
@@ -46,6 +51,12 @@ def atomic_write_bytes(path: str | Path, data: bytes, *, private: bool = False) 
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_open`)."""
+    with atomic_open(path, private=private) as file:
+        file.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str, *, private: bool = False) -> None:

@@ -17,6 +17,7 @@ place to run code from.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -24,7 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-from harbour.files import atomic_write_text
+from harbour.files import atomic_open
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +132,12 @@ class BuildMemo:
             "fingerprint": self.fingerprint,
             "tables": {name: table.used for name, table in sorted(self._tables.items())},
         }
-        atomic_write_text(self.folder / MEMO_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        # Streamed to the file: the memo of a large site is tens of megabytes as one string.
+        with atomic_open(self.folder / MEMO_FILE) as file:
+            text = io.TextIOWrapper(file, encoding="utf-8")
+            json.dump(data, text, separators=(",", ":"))
+            text.flush()
+            text.detach()  # the file is atomic_open's to close
         logger.debug(
             "build memo: %s",
             ", ".join(f"{name} {t.hits} reused, {t.misses} made" for name, t in sorted(self._tables.items())),
