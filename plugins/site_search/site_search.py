@@ -116,9 +116,11 @@ def build_search_index(pelican: Any) -> None:
     output = Path(pelican.output_path)
     started = time.perf_counter()
     index_site(output)
+    indexed = time.perf_counter()
     fragments = list(read_fragments(output))
-    logger.info("site search: indexed %d pages in %.2f s", len(fragments), time.perf_counter() - started)
     problems = index_problems(pelican.settings, fragments, searchable)
+    logger.info("site search: indexed %d pages in %.2f s, checked the index in %.2f s",
+                len(fragments), indexed - started, time.perf_counter() - indexed)
     if problems:
         raise HarbourError(problems)
 
