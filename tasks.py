@@ -236,6 +236,21 @@ def screenshots(c, widths="1280,375", schemes="light,dark"):
     print(f"{len(written)} screenshots in screenshots/")
 
 
+@task
+def audit(c):
+    """Build the site and audit it in Chromium: Lighthouse (fails below 100) and pa11y (WCAG 2 AA)."""
+    from harbour.audit import run_audit
+
+    output = Path(_build(DEV_SETTINGS)["OUTPUT_PATH"])
+    try:
+        clean = run_audit(output, say=lambda line: print(line, flush=True))
+    except HarbourError as error:
+        raise Exit(f"audit: {error}", code=1) from None
+    if not clean:
+        raise Exit("audit: a score below 100 or a pa11y error (above)", code=1)
+    print("audit: 100 in every Lighthouse category on every page, no pa11y error")
+
+
 @task(help={
     "posts": "generated posts, about 800 words each (default 300; the issue's full size is 2000)",
     "comments": "generated comments, spread over the posts (default 3000; full size 20000)",

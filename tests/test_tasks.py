@@ -15,7 +15,7 @@ from harbour.new_post import new_post, post_template
 
 TASKS = [
     "clean", "build", "rebuild", "regenerate", "serve", "reserve", "preview", "livereload",
-    "publish", "gh-pages", "new-post", "test", "bench", "screenshots",
+    "publish", "gh-pages", "new-post", "test", "bench", "screenshots", "audit",
 ]
 
 
