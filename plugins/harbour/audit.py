@@ -24,6 +24,8 @@ from harbour.errors import HarbourError
 from harbour.screenshots import site_shots
 from harbour.serve import serving
 
+# Its package.json pins both exactly, and pins third-party-web (which a Lighthouse dependency asks
+# for as "latest", a tag `npm ci` cannot hold to the lock once a newer one is out) to Lighthouse's own.
 TOOLS = Path(__file__).resolve().parents[2] / "tools" / "audit"
 NODE_MAJOR = 20  # pa11y 9 needs Node.js 20 or newer, Lighthouse 12 18.16
 NODE_HINT = "install Node.js 20 or newer with npm (on Debian 13: sudo apt-get install -y nodejs npm)"
