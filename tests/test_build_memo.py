@@ -65,7 +65,7 @@ def test_a_second_build_reuses_every_post_and_comment(site: Path, caplog: pytest
     with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
         build(site)
     counts = memo_counts(caplog)
-    assert set(counts) == {"markdown", "typogrify", "comment-html"}
+    assert set(counts) == {"markdown", "typogrify", "comment-html", "leak-verdicts"}
     assert all(reused > 0 and made == 0 for reused, made in counts.values()), counts
     # The same site, byte for byte.
     assert {p: p.read_bytes() for p in (site / "output").rglob("*.html")} == first

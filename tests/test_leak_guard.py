@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from content_warnings.gate import GateTag, render_gate
 from content_warnings.leak_guard import RUN, Gate, LeakGuard
 
@@ -141,3 +143,35 @@ def test_texts_written_after_the_site_may_not_carry_warned_text_at_all() -> None
 def test_with_nothing_warned_the_site_is_not_read(tmp_path: Path) -> None:
     output = site(tmp_path, {"index.html": "<p>not even valid <div"})
     assert LeakGuard().check(output) == []
+
+
+class Kept(dict):
+    """The verdicts a build keeps for the next one (the build memo's table is the same shape)."""
+
+    def put(self, key: str, value: object) -> None:
+        self[key] = value
+
+
+def test_a_kept_verdict_is_used_only_for_the_same_bytes_under_the_same_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import content_warnings.leak_guard as leak_guard
+
+    output = site(tmp_path, {"index.html": page("<p>An ordinary listing.</p>"), "posts/x/index.html": page(gated())})
+    kept = Kept()
+    assert guard().check(output, kept) == [] and len(kept) == 2
+
+    # The same files under the same warnings: nothing is read again.
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a page with a kept verdict was parsed again")
+
+    monkeypatch.setattr(leak_guard, "parse_document", never)
+    assert guard().check(output, kept) == []
+    monkeypatch.undo()
+
+    # The same bytes, but a gate now hides words that page shows: read again, and a leak.
+    listing = "<p>An ordinary listing of the days when everything felt too heavy to carry</p>"
+    (output / "index.html").write_text(page(listing), encoding="utf-8")
+    assert guard().check(output, kept) == []
+    problems = guard((WARNED, POST), (listing, Gate("cw-passage-2", "posts/x/index.html", "content/posts/x.md")))
+    assert [p.split(":")[0] for p in problems.check(output, kept)] == ["index.html"]

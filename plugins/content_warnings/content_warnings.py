@@ -17,6 +17,7 @@ from content_warnings.leak_guard import Gate, LeakGuard
 from content_warnings.markdown_ext import PassageBounds
 from content_warnings.passages import feed_html, gate_content, gate_summary, summary_without_gates
 from harbour.errors import HarbourError
+from harbour.memo import current_memo
 from harbour.plugins import all_articles, enabled_plugins, when_enabled
 from harbour.sources import project_path
 from harbour.settings import Option, plugin_settings, text
@@ -215,7 +216,9 @@ def check_for_leaks(pelican: Any) -> None:
     if guard is None:
         return
     started = time.perf_counter()
-    problems = guard.check(Path(pelican.output_path))
+    # With the build memo on, a byte-identical file under identical warnings keeps its verdict.
+    memo = current_memo()
+    problems = guard.check(Path(pelican.output_path), memo.table("leak-verdicts") if memo else None)
     logger.debug("leak guard: read the site in %.2f s", time.perf_counter() - started)
     if problems:
         raise HarbourError([f"leak guard: {problem}" for problem in problems])

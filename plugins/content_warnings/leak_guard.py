@@ -16,6 +16,7 @@ typography between them do not matter.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from content_warnings.html5 import GATE_BODY, is_gate_body, parse_document, parse_fragment
 
@@ -41,6 +42,14 @@ FIX = (
     "otherwise a template or plugin shows warned text and must be fixed"
 )
 MOST_PER_PAGE = 3  # leaks reported per page: enough to find the cause, few enough to read
+
+
+class Verdicts(Protocol):
+    """Where findings are kept between builds (the build memo's table)."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,14 @@ def runs(tokens: list[str], length: int = RUN) -> Iterator[tuple[str, ...]]:
     return zip(*(tokens[start:] for start in range(length)))
 
 
-def known(tokens: list[str], warned: Mapping[tuple[str, ...], object]) -> set[tuple[str, ...]]:
-    """The runs of ``tokens`` that are warned text (filtered in C too)."""
-    return set(filter(warned.__contains__, runs(tokens)))
+def known(tokens: list[str], warned: Mapping[int, object]) -> set[int]:
+    """The runs of ``tokens`` that are warned text, by their hash (hashed and filtered in C too).
+
+    Runs are kept by hash, not as tuples of words: a large site's gates hold hundreds of
+    thousands of runs. Two different runs sharing a 64-bit hash could only ever report a leak
+    that is not there, never hide one.
+    """
+    return set(filter(warned.__contains__, map(hash, runs(tokens))))
 
 
 def _html_text(tree: Any) -> str:
@@ -93,14 +107,23 @@ class LeakGuard:
     """What gates hide and what the writer shows, learnt during a build; then the check of its output."""
 
     def __init__(self) -> None:
-        self._warned: dict[tuple[str, ...], set[Gate]] = {}
-        self._warned_addresses: dict[str, set[Gate]] = {}
+        self._warned: dict[int, tuple[Gate, ...]] = {}  # a run's hash: the gates that hide it
+        self._warned_addresses: dict[str, tuple[Gate, ...]] = {}
+        self._hidden: list[tuple[str, Gate]] = []  # learnt from only when some page needs reading
         self._shown: list[str] = []  # HTML or text the writer shows openly, subtracted at check time
         self._line_words: dict[str, list[str]] = {}  # the chrome of every page is the same few lines
+        # Everything the guard was told, in order: with a page's bytes, it decides the verdict.
+        self._knowledge = hashlib.sha256()
+
+    def _know(self, *parts: str) -> None:
+        for part in parts:
+            data = part.encode("utf-8", "surrogatepass")
+            self._knowledge.update(len(data).to_bytes(8, "big"))
+            self._knowledge.update(data)
 
     def _words(self, text: str) -> list[str]:
         """``words(text)``, a line at a time, remembering lines met before (a word never spans lines)."""
-        if len(self._line_words) > 100_000:
+        if len(self._line_words) > 20_000:
             self._line_words.clear()
         out: list[str] = []
         for line in text.split("\n"):
@@ -112,15 +135,27 @@ class LeakGuard:
 
     def hidden(self, html: str, gate: Gate) -> None:
         """``html`` is what ``gate`` hides."""
-        tree = parse_fragment(html)
-        for run in runs(words(_html_text(tree))):
-            self._warned.setdefault(run, set()).add(gate)
-        for address in _addresses(tree):
-            self._warned_addresses.setdefault(address, set()).add(gate)
+        self._know("hidden", html, gate.gate_id, gate.page or "", gate.source)
+        self._hidden.append((html, gate))
+
+    def _learn(self) -> None:
+        """Read what the gates hide (once, and only when a page must be read)."""
+        for html, gate in self._hidden:
+            tree = parse_fragment(html)
+            for run in map(hash, runs(words(_html_text(tree)))):
+                gates = self._warned.get(run, ())
+                if gate not in gates:
+                    self._warned[run] = (*gates, gate)
+            for address in _addresses(tree):
+                gates = self._warned_addresses.get(address, ())
+                if gate not in gates:
+                    self._warned_addresses[address] = (*gates, gate)
+        self._hidden.clear()
 
     def shown(self, html: str) -> None:
         """``html`` (or plain text) is what the writer shows to every reader."""
         if html:
+            self._know("shown", html)
             self._shown.append(html)
 
     def _settle(self) -> None:
@@ -137,24 +172,40 @@ class LeakGuard:
                 self._warned_addresses.pop(address, None)
         self._shown.clear()
 
-    def check(self, output: Path) -> list[str]:
-        """Every leak in the site written to ``output``, one sentence each (none: the promise holds)."""
-        if not self._warned and not self._warned_addresses:
+    def check(self, output: Path, verdicts: Verdicts | None = None) -> list[str]:
+        """Every leak in the site written to ``output``, one sentence each (none: the promise holds).
+
+        ``verdicts`` keeps each file's findings between builds, under the hash of everything
+        they follow from: all the guard was told this build, the file's name and its bytes.
+        A file that changed, or any change to what a gate hides or the writer shows, is read
+        again; only a byte-identical file under identical warnings reuses its verdict.
+        """
+        if not self._hidden and not self._warned and not self._warned_addresses:
             return []
+        knowledge = self._knowledge.hexdigest()
         problems = []
         for page in _written_files(output):
             path = output / page
             suffix = path.suffix.lower()
-            if suffix in PAGES:
-                found = self._check_page(path.read_bytes(), page)
-            elif suffix in FEEDS:
-                found = self._check_open_text(_feed_text(path), page)
-            elif suffix in DATA:
-                found = self._check_open_text(_json_text(path), page)
-            else:
+            if suffix not in PAGES + FEEDS + DATA:
                 continue
+            data = path.read_bytes()
+            key = hashlib.sha256(f"{knowledge}\0{page}\0".encode() + data).hexdigest()
+            found = verdicts.get(key) if verdicts is not None else None
+            if found is None:
+                found = self._check_file(data, path, page)
+                if verdicts is not None:
+                    verdicts.put(key, found)
             problems += _at_most(found, page)
         return problems
+
+    def _check_file(self, data: bytes, path: Path, page: str) -> list[str]:
+        suffix = path.suffix.lower()
+        if suffix in PAGES:
+            return self._check_page(data, page)
+        if suffix in FEEDS:
+            return self._check_open_text(_feed_text(path), page)
+        return self._check_open_text(_json_text(path), page)
 
     def check_texts(self, texts: Mapping[str, str]) -> list[str]:
         """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
@@ -171,6 +222,7 @@ class LeakGuard:
         return _addresses(tree) if self._warned_addresses else set()
 
     def _check_page(self, html: bytes, page: str) -> list[str]:
+        self._learn()
         tree = parse_document(html)
         leaks: list[str] = []
         # Innermost gates first: a gate's own text is read, then the gate is taken out of the
@@ -187,7 +239,7 @@ class LeakGuard:
         return leaks
 
     @staticmethod
-    def _allowed(gates: set[Gate], page: str, enclosing: set[str]) -> bool:
+    def _allowed(gates: tuple[Gate, ...], page: str, enclosing: set[str]) -> bool:
         """Whether text of ``gates`` may stand inside the gates ``enclosing`` it, on ``page``."""
         return any(g.gate_id in enclosing and (g.page is None or g.page == page) for g in gates)
 
@@ -203,6 +255,7 @@ class LeakGuard:
         return ids
 
     def _check_open_text(self, text: str, page: str) -> list[str]:
+        self._learn()
         tree = parse_fragment(text)
         return self._leaks(_html_text(tree), self._addresses_in(tree), page, set(), where="in this file")
 
@@ -210,7 +263,7 @@ class LeakGuard:
         found = []
         tokens = self._words(text)
 
-        def leaking() -> tuple[set[tuple[str, ...]], list[str]]:
+        def leaking() -> tuple[set[int], list[str]]:
             runs_out = {r for r in known(tokens, self._warned) if not self._allowed(self._warned[r], page, allowed)}
             addresses_out = sorted(a for a in addresses & self._warned_addresses.keys()
                                    if not self._allowed(self._warned_addresses[a], page, allowed))
@@ -222,7 +275,7 @@ class LeakGuard:
             leaked, leaked_addresses = leaking()
         reported: set[Gate] = set()
         for start, end in _stretches(tokens, leaked):
-            gate = min(self._warned[tuple(tokens[start:start + RUN])], key=lambda g: (g.source, g.gate_id))
+            gate = min(self._warned[hash(tuple(tokens[start:start + RUN]))], key=lambda g: (g.source, g.gate_id))
             if gate not in reported:
                 reported.add(gate)
                 shown = " ".join(tokens[start:min(end, start + 2 * RUN)]) + ("…" if end > start + 2 * RUN else "")
@@ -243,13 +296,13 @@ def _at_most(found: list[str], page: str) -> list[str]:
     return [*found[:MOST_PER_PAGE], f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text"]
 
 
-def _stretches(tokens: list[str], leaked: set[tuple[str, ...]]) -> list[tuple[int, int]]:
+def _stretches(tokens: list[str], leaked: set[int]) -> list[tuple[int, int]]:
     """Where the leaked runs stand in ``tokens``, joined into stretches (start, end), in reading order."""
     if not leaked:
         return []
     stretches: list[tuple[int, int]] = []
     for start in range(len(tokens) - RUN + 1):
-        if tuple(tokens[start:start + RUN]) in leaked:
+        if hash(tuple(tokens[start:start + RUN])) in leaked:
             if stretches and start <= stretches[-1][1]:
                 stretches[-1] = (stretches[-1][0], start + RUN)
             else:
