@@ -18,7 +18,7 @@ from harbour.html_check import JAVA_INSTALL_HINT, check_html, java, summary
 @pytest.fixture(scope="module", autouse=True)
 def java_present() -> None:
     if java() is None:
-        message = f"the Nu HTML Checker needs Java: {JAVA_INSTALL_HINT}"
+        message = f"the Nu HTML Checker runs on Java, and there is no java command: {JAVA_INSTALL_HINT}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
