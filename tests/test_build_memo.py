@@ -186,3 +186,15 @@ def test_templates_are_compiled_once_and_kept_per_set_of_jinja_options(site: Pat
     build(site, JINJA_ENVIRONMENT={"trim_blocks": False, "lstrip_blocks": True, "extensions": []})
     (other,) = (site / "cache").glob("jinja-*")
     assert other != kept[0], "other Jinja options compile into another folder, the old one removed"
+
+
+def test_a_post_with_passages_is_typogrified_once_across_processes(
+    site: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The example posts with passages hold their bounds (a new secret in each process) when
+    # typogrify reads them: a second process must still find them in the memo.
+    monkeypatch.setattr(PassageBounds, "key", "fedcba9876543210")
+    with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
+        build(site)
+    assert memo_counts(caplog)["typogrify"][1] == 0
+    assert "For nearly four years" not in shown_text(page(site, BOUNDARIES))

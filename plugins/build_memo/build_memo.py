@@ -105,9 +105,14 @@ def _typogrify_shim() -> None:
         memo = current_memo()
         if memo is None:
             return original(text, ignore_tags, **options)
+        # A post's HTML holds its passages' bounds, whose key is new in every process: kept cut
+        # at them (as the Markdown is), the same post is the same key in the next build too.
+        marker = PassageBounds.marker()
+        parts = text.split(marker)
         # Pelican sets smartypants' default attributes (its dashes setting) before each use.
-        key = digest(text, repr(ignore_tags), repr(sorted(options.items())), str(int(smartypants.Attr.default)))
-        return memo.table("typogrify").make(key, lambda: original(text, ignore_tags, **options))
+        key = digest(*parts, repr(ignore_tags), repr(sorted(options.items())), str(int(smartypants.Attr.default)))
+        kept = memo.table("typogrify").make(key, lambda: original(text, ignore_tags, **options).split(marker))
+        return marker.join(kept)
 
     typogrify.harbour_memo = True  # type: ignore[attr-defined]
     filters.typogrify = typogrify

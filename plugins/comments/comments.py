@@ -42,7 +42,7 @@ from comments.render.form import (
 from comments.render.threads import comment_threads, comment_trigger_tags, count_comments, walk
 from comments.sanitise import render_comment_body
 from harbour.errors import HarbourError
-from harbour.files import atomic_write_text, is_inside
+from harbour.files import is_inside, write_site_file
 from harbour.memo import memoised
 from harbour.plugins import all_articles, enabled_plugins, when_enabled
 from harbour.sources import project_path
@@ -245,7 +245,7 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
         raise HarbourError(clashes)
     if conf["json_path"]:
         for post in posts:
-            atomic_write_text(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))
+            write_site_file(output / conf["json_path"].format(slug=post.slug), post_comments_json(post))
     # Published and hidden posts take comments; drafts never reach a reader. Without a receiver
     # (no form_action) nothing reads the manifest, so none is written.
     if conf["form_action"]:
@@ -258,12 +258,12 @@ def write_comment_outputs(generator: Any, writer: Any) -> None:
     if conf["post_feed_atom"]:
         for post in posts:
             path = conf["post_feed_atom"].format(slug=post.slug)
-            atomic_write_text(output / path, comments_atom(
+            write_site_file(output / path, comments_atom(
                 [post], title=f"Comments on {post.title}", link=post.url, feed_url=f"{site}/{path}",
                 language=language,
             ))
     if conf["feed_atom"]:
-        atomic_write_text(output / conf["feed_atom"], comments_atom(
+        write_site_file(output / conf["feed_atom"], comments_atom(
             listed, title=f"{sitename}: comments", link=f"{site}/", feed_url=f"{site}/{conf['feed_atom']}",
             language=language, max_items=conf["feed_max_items"],
         ))
@@ -286,7 +286,7 @@ def write_manifest(
         )
         for post in posts
     ]
-    atomic_write_text(path, comment_manifest(entries, (settings.get("SITEURL") or "").rstrip("/"), unlisted))
+    write_site_file(path, comment_manifest(entries, (settings.get("SITEURL") or "").rstrip("/"), unlisted))
 
 
 def register() -> None:

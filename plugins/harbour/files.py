@@ -71,3 +71,16 @@ def is_inside(path: str | Path, folder: str | Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def write_site_file(path: str | Path, text: str) -> None:
+    """Write one file of the site a build is making.
+
+    A build writes into a staging folder of its own and swaps it in whole when it succeeds
+    (:mod:`harbour.build`), so, as with Pelican's own writer, a file there needs neither a
+    temporary file nor a flush to disk of its own: a crash leaves only the staging folder,
+    which the next build removes. (Thousands of fsyncs made a large site's build seconds slower.)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

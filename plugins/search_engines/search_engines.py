@@ -26,7 +26,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from harbour.errors import HarbourError
-from harbour.files import atomic_write_text
+from harbour.files import write_site_file
 from harbour.plugins import when_enabled
 from harbour.settings import Option, boolean, optional, plugin_settings
 
@@ -129,7 +129,7 @@ class SearchEngineFilesGenerator(Generator):
         site_url = self.settings["SITEURL"]
         sitemap = options["sitemap"] if options["index"] else None
         sitemap_url = f"{site_url.rstrip('/')}/{sitemap}" if sitemap else None
-        atomic_write_text(output / ROBOTS_TXT, robots_txt(index=options["index"], sitemap_url=sitemap_url))
+        write_site_file(output / ROBOTS_TXT, robots_txt(index=options["index"], sitemap_url=sitemap_url))
         if sitemap:
             contents = [
                 *self.context.get("articles", []), *self._translations("articles"),
@@ -138,7 +138,7 @@ class SearchEngineFilesGenerator(Generator):
             entries = sitemap_entries(site_url, contents)
             target = output / posixpath.normpath(sitemap)
             target.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(target, sitemap_xml(entries))
+            write_site_file(target, sitemap_xml(entries))
             logger.info("Wrote %s (%d addresses)", sitemap, len(entries))
 
     def _translations(self, kind: str) -> list[Any]:
