@@ -230,7 +230,11 @@ def leaks_in_written_texts(settings: Mapping[str, Any], texts: Mapping[str, str]
     Empty when this build has no guard (the plugin is off, or it has not learnt the site yet).
     """
     guard = settings.get(GUARD)
-    return [f"leak guard: {problem}" for problem in guard.check_texts(texts)] if guard else []
+    if guard is None:
+        return []
+    memo = current_memo()
+    found = guard.check_texts(texts, memo.table("leak-verdicts") if memo else None)
+    return [f"leak guard: {problem}" for problem in found]
 
 
 class CommentGate:

@@ -21,7 +21,7 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -182,22 +182,42 @@ class LeakGuard:
         """
         if not self._hidden and not self._warned and not self._warned_addresses:
             return []
-        knowledge = self._knowledge.hexdigest()
         problems = []
         for page in _written_files(output):
             path = output / page
-            suffix = path.suffix.lower()
-            if suffix not in PAGES + FEEDS + DATA:
+            if path.suffix.lower() not in PAGES + FEEDS + DATA:
                 continue
             data = path.read_bytes()
-            key = hashlib.sha256(f"{knowledge}\0{page}\0".encode() + data).hexdigest()
-            found = verdicts.get(key) if verdicts is not None else None
-            if found is None:
-                found = self._check_file(data, path, page)
-                if verdicts is not None:
-                    verdicts.put(key, found)
+            found = self._verdict(verdicts, page, data, lambda: self._check_file(data, path, page))
             problems += _at_most(found, page)
         return problems
+
+    def check_texts(self, texts: Mapping[str, str], verdicts: Verdicts | None = None) -> list[str]:
+        """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
+
+        Each text is read as markup, as a JSON file's strings are: any warned text in it is a leak.
+        """
+        if not self._hidden and not self._warned and not self._warned_addresses:
+            return []
+        problems = []
+        for name, text in texts.items():
+            found = self._verdict(
+                verdicts, name, text.encode("utf-8", "surrogatepass"), lambda: self._check_open_text(text, name)
+            )
+            problems += _at_most(found, name)
+        return problems
+
+    def _verdict(
+        self, verdicts: Verdicts | None, name: str, data: bytes, read: Callable[[], list[str]]
+    ) -> list[str]:
+        if verdicts is None:
+            return read()
+        key = hashlib.sha256(f"{self._knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
+        found = verdicts.get(key)
+        if found is None:
+            found = read()
+            verdicts.put(key, found)
+        return found
 
     def _check_file(self, data: bytes, path: Path, page: str) -> list[str]:
         suffix = path.suffix.lower()
@@ -206,16 +226,6 @@ class LeakGuard:
         if suffix in FEEDS:
             return self._check_open_text(_feed_text(path), page)
         return self._check_open_text(_json_text(path), page)
-
-    def check_texts(self, texts: Mapping[str, str]) -> list[str]:
-        """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
-
-        Each text is read as markup, as a JSON file's strings are: any warned text in it is a leak.
-        """
-        problems = []
-        for name, text in texts.items():
-            problems += _at_most(self._check_open_text(text, name), name)
-        return problems
 
     def _addresses_in(self, tree: Any) -> set[str]:
         # Links are on every page (navigation, tags): read them only when some warning holds one.
