@@ -109,7 +109,11 @@ def test_no_payload_survives_in_the_built_html(hostile_site: HostileSite) -> Non
             if name == "href" and unsafe_href(value):
                 problems.append(f"{tag}[href={value!r}]")
     assert problems == []
-    assert section.count("<form") == 1  # the comment form, and no commenter's
+    # The comment form, each gate's own empty state form (its checkbox's autocomplete="off"),
+    # and no commenter's.
+    gate_forms = re.findall(r'<form id="[\w-]+-state" autocomplete="off" hidden></form>', section)
+    assert section.count("<form") == 1 + len(gate_forms)
+    assert len(gate_forms) == (section.count('class="cw cw--comment"') if hostile_site.warned else 0)
     for n in range(len(PAYLOADS)):
         assert f"End {n}." in section  # each payload was disarmed, not the whole comment dropped
         assert (f"Warned end {n}." in section) == hostile_site.warned
