@@ -41,7 +41,8 @@ FIX = (
     "if you wrote these words outside the warning too (in a Summary, say), reword them there; "
     "otherwise a template or plugin shows warned text and must be fixed"
 )
-MOST_PER_PAGE = 3  # leaks reported per page: enough to find the cause, few enough to read
+MOST_PER_PAGE = 3
+REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered  # leaks reported per page: enough to find the cause, few enough to read
 
 
 class Verdicts(Protocol):
@@ -122,11 +123,16 @@ class LeakGuard:
             self._knowledge.update(data)
 
     def _words(self, text: str) -> list[str]:
-        """``words(text)``, a line at a time, remembering lines met before (a word never spans lines)."""
+        """``words(text)``, a line at a time, remembering short lines met before (a word never spans
+        lines). The lines every page repeats (navigation, footer, labels) are short; a post's
+        paragraphs are long and met once, and remembering them cost a large site tens of megabytes."""
         if len(self._line_words) > 20_000:
             self._line_words.clear()
         out: list[str] = []
         for line in text.split("\n"):
+            if len(line) > REMEMBERED_LINE:
+                out += words(line)
+                continue
             found = self._line_words.get(line)
             if found is None:
                 found = self._line_words[line] = words(line)
