@@ -198,3 +198,31 @@ def test_a_post_with_passages_is_typogrified_once_across_processes(
         build(site)
     assert memo_counts(caplog)["typogrify"][1] == 0
     assert "For nearly four years" not in shown_text(page(site, BOUNDARIES))
+
+
+def test_workers_make_what_the_build_would_and_the_site_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import build_memo.prerender as prerender
+
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    alone = build_into(tmp_path / "alone", DEV_SETTINGS, PATH=str(tmp_path / "content"), THEME=str(tmp_path / "theme"))
+    shutil.rmtree(tmp_path / "cache")
+    # The example site is small, and the test process may run a server's thread: let workers start.
+    monkeypatch.setattr(prerender, "MIN_WORK", 1)
+    monkeypatch.setattr(prerender.threading, "active_count", lambda: 1)
+    with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
+        helped = build_into(
+            tmp_path / "helped", DEV_SETTINGS, PATH=str(tmp_path / "content"), THEME=str(tmp_path / "theme")
+        )
+    line = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("build memo:"))
+    assert "markdown 0 reused" not in line and "by workers" in line
+    counts = memo_counts(caplog)
+    assert counts["markdown"][1] == 0 and counts["typogrify"][1] == 0 and counts["comment-html"][1] == 0, line
+
+    def pages(site: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*")
+                if p.is_file() and "pagefind" not in p.parts}
+
+    assert pages(helped) == pages(alone)

@@ -29,6 +29,7 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from content_warnings.markdown_ext import PassageBounds
+from build_memo.prerender import Prerender, typogrify_key
 from harbour.memo import BuildMemo, code_fingerprint, current_memo, digest, set_current_memo
 from harbour.plugins import when_enabled
 
@@ -97,9 +98,10 @@ def _typogrify_shim() -> None:
     import smartypants
     from typogrify import filters
 
+    global _original_typogrify
     if getattr(filters.typogrify, "harbour_memo", False):
         return
-    original = filters.typogrify
+    original = _original_typogrify = filters.typogrify
 
     def typogrify(text: str, ignore_tags: Any = None, **options: Any) -> str:
         memo = current_memo()
@@ -110,7 +112,7 @@ def _typogrify_shim() -> None:
         marker = PassageBounds.marker()
         parts = text.split(marker)
         # Pelican sets smartypants' default attributes (its dashes setting) before each use.
-        key = digest(*parts, repr(ignore_tags), repr(sorted(options.items())), str(int(smartypants.Attr.default)))
+        key = typogrify_key(parts, ignore_tags, options, int(smartypants.Attr.default))
         kept = memo.table("typogrify").make(key, lambda: original(text, ignore_tags, **options).split(marker))
         return marker.join(kept)
 
@@ -118,9 +120,35 @@ def _typogrify_shim() -> None:
     filters.typogrify = typogrify
 
 
+_original_typogrify: Any = None
+_prerender: Prerender | None = None
+
+
+def original_typogrify() -> Any:
+    """typogrify itself, not the memo's wrapper (None until the wrapper is installed)."""
+    return _original_typogrify
+
+
+def _stop_prerender() -> None:
+    global _prerender
+    if _prerender is not None:
+        _prerender.close()
+        _prerender = None
+
+
 def forget_memo(pelican: Any) -> None:
-    """At ``initialized``, for every build: no memo carries over from a build that did not finish."""
+    """At ``initialized``, for every build: no memo (or worker) carries over from a build that did not finish."""
+    _stop_prerender()
     set_current_memo(None)
+
+
+@when_enabled("build_memo")
+def start_prerender(generator: Any) -> None:
+    """At ``article_generator_init``: on a large site, workers make what the memo lacks (see prerender)."""
+    global _prerender
+    memo = current_memo()
+    if memo is not None and _prerender is None:
+        _prerender = Prerender.start(memo, generator)
 
 
 @when_enabled("build_memo")
@@ -161,6 +189,7 @@ def open_memo(readers: Any) -> None:
 @when_enabled("build_memo")
 def save_memo(pelican: Any) -> None:
     """At ``finalized``: keep what this build used for the next one."""
+    _stop_prerender()
     memo = current_memo()
     set_current_memo(None)
     if memo is not None:
@@ -171,4 +200,5 @@ def register() -> None:
     signals.initialized.connect(forget_memo)
     signals.initialized.connect(keep_compiled_templates)
     signals.readers_init.connect(open_memo)
+    signals.article_generator_init.connect(start_prerender)
     signals.finalized.connect(save_memo)

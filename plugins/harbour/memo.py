@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
@@ -68,6 +68,7 @@ class MemoTable:
         self.used: dict[str, Any] = {}
         self.hits = 0
         self.misses = 0
+        self.offered = 0
 
     def get(self, key: str) -> Any | None:
         if key in self.used:
@@ -82,6 +83,16 @@ class MemoTable:
     def put(self, key: str, value: Any) -> None:
         self.misses += 1
         self.used[key] = value
+
+    def offer(self, key: str, value: Any) -> None:
+        """A result made ahead of need (by a worker): kept only if this build then uses it."""
+        self.offered += 1
+        self._saved.setdefault(key, value)
+
+    @property
+    def saved(self) -> Mapping[str, Any]:
+        """What the last build kept (and workers offered), whether or not this build used it yet."""
+        return self._saved
 
     def make(self, key: str, make: Callable[[], T]) -> T:
         found = self.get(key)
@@ -100,6 +111,9 @@ class BuildMemo:
         self.fingerprint = fingerprint
         self._saved = saved or {}
         self._tables: dict[str, MemoTable] = {}
+        # Called with a table's name before the table is handed out (results still being made
+        # elsewhere are filed first: build_memo's workers).
+        self.before_table: Callable[[str], None] | None = None
 
     @classmethod
     def load(cls, folder: Path, fingerprint: str) -> BuildMemo:
@@ -120,6 +134,8 @@ class BuildMemo:
         return cls(folder, fingerprint, tables if isinstance(tables, dict) else {})
 
     def table(self, name: str) -> MemoTable:
+        if self.before_table is not None:
+            self.before_table(name)
         if name not in self._tables:
             saved = self._saved.get(name)
             self._tables[name] = MemoTable(saved if isinstance(saved, dict) else {})
@@ -140,7 +156,10 @@ class BuildMemo:
             text.detach()  # the file is atomic_open's to close
         logger.debug(
             "build memo: %s",
-            ", ".join(f"{name} {t.hits} reused, {t.misses} made" for name, t in sorted(self._tables.items())),
+            ", ".join(
+                f"{name} {t.hits} reused, {t.misses} made" + (f" ({t.offered} by workers)" if t.offered else "")
+                for name, t in sorted(self._tables.items())
+            ),
         )
 
 
