@@ -204,6 +204,7 @@ def test_workers_make_what_the_build_would_and_the_site_is_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import build_memo.prerender as prerender
+    import harbour.workers as workers
 
     shutil.copytree(ROOT / "content", tmp_path / "content")
     shutil.copytree(ROOT / "theme", tmp_path / "theme")
@@ -211,7 +212,7 @@ def test_workers_make_what_the_build_would_and_the_site_is_the_same(
     shutil.rmtree(tmp_path / "cache")
     # The example site is small, and the test process may run a server's thread: let workers start.
     monkeypatch.setattr(prerender, "MIN_WORK", 1)
-    monkeypatch.setattr(prerender.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
         helped = build_into(
             tmp_path / "helped", DEV_SETTINGS, PATH=str(tmp_path / "content"), THEME=str(tmp_path / "theme")

@@ -175,3 +175,29 @@ def test_a_kept_verdict_is_used_only_for_the_same_bytes_under_the_same_warnings(
     assert guard().check(output, kept) == []
     problems = guard((WARNED, POST), (listing, Gate("cw-passage-2", "posts/x/index.html", "content/posts/x.md")))
     assert [p.split(":")[0] for p in problems.check(output, kept)] == ["index.html"]
+
+
+def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import content_warnings.leak_guard as leak_guard
+    import harbour.workers as workers
+
+    files = {f"posts/p{n}/index.html": page(f"<p>Post {n}, nothing warned.</p>") for n in range(12)}
+    files["posts/x/index.html"] = page(gated())
+    files["tag/x/index.html"] = page("<p>the long night I spent on the bathroom floor counting tiles</p>")
+    files["feeds/all.json"] = json.dumps({"summary": WARNED})
+    output = site(tmp_path, files)
+    alone = guard().check(output)
+    assert [p.split(":")[0] for p in alone] == ["feeds/all.json", "tag/x/index.html"]
+    monkeypatch.setattr(leak_guard, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    forked = []
+    real_pool = workers.fork_pool
+
+    def counted_pool() -> object:
+        pool = real_pool()
+        forked.append(pool)
+        return pool
+
+    monkeypatch.setattr(leak_guard, "fork_pool", counted_pool)
+    assert guard().check(output) == alone
+    assert forked and forked[0] is not None, "the pages were read by workers"

@@ -9,18 +9,15 @@ and finds its results made. A result a worker could not make (a file it could no
 post Markdown chokes on) is simply missing, and the build makes it itself, failing or warning
 exactly as it would have.
 
-Workers are forked, which shares the loaded code and settings at no cost, and only from a
-process running one thread (forking beside other threads can copy a lock some thread holds);
-and only for a large site, where the work outweighs starting them.
+Workers are forked (:mod:`harbour.workers` says when that is safe), and only for a large site,
+where the work outweighs starting them.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from pelican.utils import pelican_open
 
 from content_warnings.markdown_ext import PassageBounds
 from harbour.memo import BuildMemo, digest
+from harbour.workers import chunks, fork_pool, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -130,27 +128,18 @@ def comment_paths(settings: dict[str, Any]) -> list[str]:
     return sorted(str(p) for p in store.glob("*/*.md")) if store.is_dir() else []
 
 
-def _chunks(items: Sequence[str], count: int) -> Iterable[Sequence[str]]:
-    size = max(1, -(-len(items) // count))
-    return (items[start:start + size] for start in range(0, len(items), size))
-
-
 class Prerender:
     """The workers of one build, and the results they owe the memo."""
 
-    def __init__(self, memo: BuildMemo, workers: int) -> None:
+    def __init__(self, memo: BuildMemo, pool: ProcessPoolExecutor) -> None:
         self.memo = memo
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        self._workers = workers
+        self._pool = pool
         self._pending: dict[str, list[Future[list[Result]]]] = {}
 
     @classmethod
     def start(cls, memo: BuildMemo, generator: Any) -> Prerender | None:
         """Workers for what the memo lacks, when there is enough of it and forking is safe; else None."""
         settings = generator.settings
-        workers = os.cpu_count() or 1
-        if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
-            return None
         posts = [path for path in post_paths(generator) if not _kept(memo, path)]
         # Comments are worth sending only when most are new to the memo (a first build).
         comments = comment_paths(settings)
@@ -158,15 +147,19 @@ class Prerender:
             comments = []
         if len(posts) + len(comments) < MIN_WORK:
             return None
-        prerender = cls(memo, workers)
+        pool = fork_pool()
+        if pool is None:
+            return None
+        prerender = cls(memo, pool)
+        workers = worker_count()
         render_settings = {name: settings[name] for name in (
             "MARKDOWN", "TYPOGRIFY", "TYPOGRIFY_IGNORE_TAGS", "TYPOGRIFY_OMIT_FILTERS", "TYPOGRIFY_DASHES")}
         try:
-            for chunk in _chunks(posts, 2 * workers):
+            for chunk in chunks(posts, 2 * workers):
                 future = prerender._pool.submit(render_posts, render_settings, chunk)
                 for table in ("markdown", "typogrify"):
                     prerender._pending.setdefault(table, []).append(future)
-            for chunk in _chunks(comments, 2 * workers):
+            for chunk in chunks(comments, 2 * workers):
                 prerender._pending.setdefault("comment-html", []).append(
                     prerender._pool.submit(render_comments, chunk)
                 )

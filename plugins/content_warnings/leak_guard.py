@@ -21,12 +21,14 @@ import json
 import os
 import re
 import xml.etree.ElementTree as ElementTree
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from content_warnings.html5 import GATE_BODY, is_gate_body, parse_document, parse_fragment
+from harbour.workers import chunks, fork_pool, worker_count
 
 RUN = 8  # words: long enough that ordinary phrases ("I didn't know what to do") are not flagged
 WORD = re.compile(r"\w+")
@@ -42,6 +44,7 @@ FIX = (
     "otherwise a template or plugin shows warned text and must be fixed"
 )
 MOST_PER_PAGE = 3
+PARALLEL_PAGES = 200  # files to read: below this, forking workers costs more than it saves
 REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered  # leaks reported per page: enough to find the cause, few enough to read
 
 
@@ -184,19 +187,52 @@ class LeakGuard:
         ``verdicts`` keeps each file's findings between builds, under the hash of everything
         they follow from: all the guard was told this build, the file's name and its bytes.
         A file that changed, or any change to what a gate hides or the writer shows, is read
-        again; only a byte-identical file under identical warnings reuses its verdict.
+        again; only a byte-identical file under identical warnings reuses its verdict. On a
+        large site the files to read are shared among worker processes, one per core.
         """
         if not self._hidden and not self._warned and not self._warned_addresses:
             return []
-        problems = []
-        for page in _written_files(output):
-            path = output / page
-            if path.suffix.lower() not in PAGES + FEEDS + DATA:
-                continue
-            data = path.read_bytes()
-            found = self._verdict(verdicts, page, data, lambda: self._check_file(data, path, page))
-            problems += _at_most(found, page)
-        return problems
+        pages = [page for page in _written_files(output) if Path(page).suffix.lower() in PAGES + FEEDS + DATA]
+        found: dict[str, list[str]] = {}
+        keys: dict[str, str] = {}
+        for page in pages:
+            key = self._key(page, (output / page).read_bytes())
+            kept = verdicts.get(key) if verdicts is not None else None
+            if kept is None:
+                keys[page] = key
+            else:
+                found[page] = kept
+        for page, leaks in self._read_all(output, list(keys)):
+            found[page] = leaks
+            if verdicts is not None:
+                verdicts.put(keys[page], leaks)
+        return [problem for page in pages for problem in _at_most(found[page], page)]
+
+    def _key(self, name: str, data: bytes) -> str:
+        return hashlib.sha256(f"{self._knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
+
+    def _read_all(self, output: Path, pages: list[str]) -> Iterator[tuple[str, list[str]]]:
+        """Each page's leaks, read here or, for many pages, by forked workers sharing what was learnt."""
+        pool = fork_pool() if len(pages) >= PARALLEL_PAGES else None
+        if pool is None:
+            yield from ((page, self._read(output, page)) for page in pages)
+            return
+        global _forked
+        self._learn()  # before the workers are forked: they share it
+        _forked = (self, output)
+        try:
+            with pool:
+                results = list(pool.map(_read_pages, chunks(pages, 4 * worker_count())))
+        except BrokenProcessPool:  # a worker died: read them here instead
+            results = [[(page, self._read(output, page)) for page in pages]]
+        finally:
+            _forked = None
+        for chunk in results:
+            yield from chunk
+
+    def _read(self, output: Path, page: str) -> list[str]:
+        path = output / page
+        return self._check_file(path.read_bytes(), path, page)
 
     def check_texts(self, texts: Mapping[str, str], verdicts: Verdicts | None = None) -> list[str]:
         """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
@@ -218,7 +254,7 @@ class LeakGuard:
     ) -> list[str]:
         if verdicts is None:
             return read()
-        key = hashlib.sha256(f"{self._knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
+        key = self._key(name, data)
         found = verdicts.get(key)
         if found is None:
             found = read()
@@ -304,6 +340,17 @@ class LeakGuard:
                 f"({gate.gate_id}) shows {where}; {FIX}"
             )
         return found
+
+
+# The guard and the site the forked workers read (set in the parent just before they are forked).
+_forked: tuple[LeakGuard, Path] | None = None
+
+
+def _read_pages(pages: list[str]) -> list[tuple[str, list[str]]]:
+    """In a worker: the leaks of each of ``pages``."""
+    assert _forked is not None, "the leak guard's workers are forked after it is set"
+    guard, output = _forked
+    return [(page, guard._read(output, page)) for page in pages]
 
 
 def _at_most(found: list[str], page: str) -> list[str]:
