@@ -43,9 +43,9 @@ FIX = (
     "if you wrote these words outside the warning too (in a Summary, say), reword them there; "
     "otherwise a template or plugin shows warned text and must be fixed"
 )
-MOST_PER_PAGE = 3
+MOST_PER_PAGE = 3  # leaks reported per page: enough to find the cause, few enough to read
 PARALLEL_PAGES = 200  # files to read: below this, forking workers costs more than it saves
-REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered  # leaks reported per page: enough to find the cause, few enough to read
+REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered
 
 
 class Verdicts(Protocol):
