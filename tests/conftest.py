@@ -124,7 +124,13 @@ def open_browser_page(browser: Any, site_url: str) -> Iterator[Callable[..., Vis
         context.route("**/*", route)
         page.on("console", lambda msg: visit.console_errors.append(msg.text) if msg.type == "error" else None)
         page.on("pageerror", lambda error: visit.console_errors.append(str(error)))
-        page.on("requestfailed", lambda request: visit.failed_requests.append(request.url))
+        # A request the browser itself abandoned (the page moved on before the favicon came, say)
+        # is not a broken link; one that failed or came back 4xx/5xx is.
+        page.on(
+            "requestfailed",
+            lambda request: visit.failed_requests.append(request.url)
+            if request.failure != "net::ERR_ABORTED" else None,
+        )
         page.on(
             "response",
             lambda response: visit.failed_requests.append(f"{response.status} {response.url}")
