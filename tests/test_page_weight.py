@@ -3,6 +3,7 @@ they are needed, and the article page's weight budget (issues 11 and 12), on rea
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser
 from conftest import ROOT
 from harbour.bench import PageWeight, page_weight
 from minify import minify_folder
-from site_pages import parse_page
+from site_pages import html_pages, parse_page
 
 THEME_STATIC = ROOT / "theme" / "static"
 
@@ -78,8 +79,55 @@ def test_an_article_loads_the_comment_form_script_only_through_its_loader(dev_si
     page = next(dev_site.glob("posts/*/*/a-year-in-a-peer-support-group/index.html"))
     scripts = scripts_and_styles(page)
     assert "/theme/js/comment-loader.js" in scripts and "/theme/js/comment-form.js" not in scripts
+    assert "/theme/css/comment-form.css" not in scripts
     loader = (dev_site / "theme" / "js" / "comment-loader.js").read_text(encoding="utf-8")
     assert '"comment-form.js"' in loader and (dev_site / "theme" / "js" / "comment-form.js").is_file()
+    assert '"css/comment-form.css"' in loader and (dev_site / "theme" / "css" / "comment-form.css").is_file()
+
+
+LISTINGS = ["index.html", "archives/index.html", "tags/index.html", "tag/boundaries/index.html",
+            "category/notes/index.html", "triggers/index.html", "triggers/grief/index.html", "404.html"]
+
+
+def test_the_rules_of_listings_load_on_listings_only(dev_site: Path) -> None:
+    for name in LISTINGS:
+        page = dev_site / name
+        assert "/theme/css/listing.css" in scripts_and_styles(page), name
+        # The count of posts hidden by the reader's preferences, where there are posts to hide.
+        posts_listed = LexborHTMLParser(page.read_text(encoding="utf-8")).css_first(".post-list, .archive-list")
+        assert ("/theme/js/listing.js" in scripts_and_styles(page)) == (posts_listed is not None), name
+    for page in dev_site.glob("posts/*/*/*/index.html"):
+        assert not [url for url in scripts_and_styles(page) if "/listing." in url], page
+
+
+def test_each_page_loads_the_code_of_warnings_and_preferences_exactly_where_it_has_a_use(dev_site: Path) -> None:
+    """A gate without warnings.css and warnings.js would still stay closed (its body is `hidden`),
+    but could not be opened by its button or by the reader's "show" preference: every page with
+    a gate loads them, and a page without any does not pay for them."""
+    kinds = {"gate": 0, "hideable post": 0, "neither": 0}
+    for page in html_pages(dev_site):
+        tree = LexborHTMLParser(page.read_text(encoding="utf-8"))
+        loaded = set(scripts_and_styles(page))
+        gate = tree.css_first("div.cw[data-cw-chains]") is not None
+        hideable_post = tree.css_first(".post-content[data-trigger-list]") is not None
+        assert ("/theme/css/warnings.css" in loaded) == gate, page
+        assert ("/theme/js/warnings.js" in loaded) == gate, page
+        assert ("/theme/js/hidden-post.js" in loaded) == hideable_post, page
+        assert ("/theme/js/hide-early.js" in loaded) == (tree.css_first("[data-trigger-list]") is not None), page
+        kinds["gate" if gate else "hideable post" if hideable_post else "neither"] += 1
+    assert all(kinds.values()), kinds  # the example site has pages of every kind
+
+
+def test_each_rule_split_out_of_site_css_has_one_home() -> None:
+    """site.css was split by the pages that need each part; no selector is styled in two of them."""
+    homes: dict[str, str] = {}
+    for name in ("site.css", "listing.css", "warnings.css", "comment-form.css"):
+        css = rcssmin.cssmin((THEME_STATIC / "css" / name).read_text(encoding="utf-8"))
+        css = re.sub(r"@[^{}]+\{", "", css)  # a rule inside @media is still its selector's rule
+        for selectors in re.findall(r"([^{}]+)\{[^{}]*\}", css):
+            for selector in selectors.split(","):
+                assert homes.setdefault(selector, name) == name, f"{selector} in {homes[selector]} and {name}"
+    assert len(homes) > 100
 
 
 # --- The article page's weight ---------------------------------------------------------------

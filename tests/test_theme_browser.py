@@ -83,7 +83,7 @@ def test_each_top_level_conversation_is_set_apart(open_browser_page: Any) -> Non
     visit = open_browser_page()
     visit.open(THREAD)
     rules = visit.page.eval_on_selector_all(
-        ".comment-list__item",
+        ".comment-list > li",
         """items => items.map(li => {
              const s = getComputedStyle(li);
              return {top: !li.parentElement.classList.contains('comment-list--replies'),

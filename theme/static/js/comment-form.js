@@ -15,8 +15,8 @@
 
   var form = document.querySelector("form[data-comment-form]");
   if (!form || !window.fetch || !window.URLSearchParams || !window.FormData || !form.closest) { return; }
-  var status = form.querySelector("[data-comment-status]");
-  var replying = form.querySelector("[data-comment-replying]");
+  var status = form.querySelector("#comment-form-status");
+  var replying = form.querySelector("#comment-form-replying");
   var home = document.createComment(" the comment form's place ");
   form.parentNode.insertBefore(home, form);
   var els = form.elements;
@@ -115,7 +115,7 @@
     comment.parentNode.insertBefore(form, comment.nextSibling);
     replyLink = link;
     els.reply_to.value = link.getAttribute("data-reply-to");
-    form.querySelector("[data-comment-replying-text]").textContent =
+    replying.querySelector("span").textContent =
       "Replying to " + link.getAttribute("data-reply-author");
     replying.hidden = false;
     describe(els.body);
@@ -187,7 +187,7 @@
     }).then(function () { sending = false; });
   });
 
-  form.querySelector("[data-comment-cancel]").addEventListener("click", function () { cancelReply(true); });
+  replying.querySelector("button").addEventListener("click", function () { cancelReply(true); });
 
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest("a[data-reply-to]");

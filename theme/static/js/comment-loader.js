@@ -1,8 +1,9 @@
-/* Loads comment-form.js only when a reader starts a comment: most readers never do, and the
- * form works without any script. The first focus or press in the form, or a press of a
- * "Reply" link, loads it. A Reply or a send pressed meanwhile waits for it and is handed over
- * once it is there; if it cannot load, they go ahead as without JavaScript (the receiver's
- * reply page, a plain POST), so nothing a reader does is ever lost.
+/* Loads comment-form.js, with comment-form.css (the styles of what it shows), only when a reader
+ * starts a comment: most readers never do, and the form works without any script. The first
+ * focus or press in the form, or a press of a "Reply" link, loads them. A Reply or a send
+ * pressed meanwhile waits for the script and is handed over once it is there; if it cannot load,
+ * they go ahead as without JavaScript (the receiver's reply page, a plain POST), so nothing a
+ * reader does is ever lost. A stylesheet that fails to load only leaves those parts plainer.
  */
 (function () {
   "use strict";
@@ -32,6 +33,10 @@
   function load() {
     if (state !== "waiting") { return; }
     state = "loading";
+    var styles = document.createElement("link");
+    styles.rel = "stylesheet";
+    styles.href = me.src.replace(/js\/comment-loader\.js(\?.*)?$/, "css/comment-form.css");
+    document.head.appendChild(styles);
     var script = document.createElement("script");
     script.src = me.src.replace(/comment-loader\.js(\?.*)?$/, "comment-form.js");
     script.onload = function () { done(true); };
