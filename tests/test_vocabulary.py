@@ -137,6 +137,17 @@ def test_get_takes_exact_slugs_only(vocabulary: Vocabulary) -> None:
     assert vocabulary.get("loss") is None
 
 
+def test_named_takes_an_exact_slug_or_a_label_no_other_tag_shares(vocabulary: Vocabulary) -> None:
+    assert vocabulary.named("suicidal-thoughts").slug == "suicidal-thoughts"
+    assert vocabulary.named("Suicidal thoughts").slug == "suicidal-thoughts"  # as a form sends it
+    assert vocabulary.named("Drugs and alcohol").slug == "drugs-and-alcohol"
+    for other in ("suicidal thoughts", "SH", "Suicidal  thoughts", " Grief", "bereavement", ""):
+        assert vocabulary.named(other) is None, other  # nothing normalised: a choice is exact
+    shared = Vocabulary([Trigger("grief", "Loss"), Trigger("pet-loss", "Loss"), Trigger("death", "grief")])
+    assert shared.named("Loss") is None  # two tags say "Loss": the label names neither
+    assert shared.named("grief").slug == "grief"  # a slug before another tag's label
+
+
 def test_triggers_are_immutable(vocabulary: Vocabulary) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         vocabulary.get("grief").label = "Sorrow"  # type: ignore[misc]

@@ -10,6 +10,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,6 +99,10 @@ class Vocabulary:
         for trigger in self._by_slug.values():
             if trigger.parent is not None:
                 self._children[trigger.parent].append(trigger.slug)
+        labels = Counter(trigger.label for trigger in self._by_slug.values())
+        self._by_label: dict[str, Trigger] = {
+            trigger.label: trigger for trigger in self._by_slug.values() if labels[trigger.label] == 1
+        }
 
     def __iter__(self) -> Iterator[Trigger]:
         return iter(self._by_slug.values())
@@ -119,6 +124,14 @@ class Vocabulary:
     def get(self, slug: str) -> Trigger | None:
         """The tag with exactly this slug, or None."""
         return self._by_slug.get(slug)
+
+    def named(self, value: str) -> Trigger | None:
+        """The tag ``value`` names exactly: its slug, or else its label if no other tag has that label.
+
+        A form's list of topics sends an option's label where the option has no value of its own;
+        unlike :meth:`resolve`, nothing is normalised, so a choice is never mistaken for another.
+        """
+        return self._by_slug.get(value) or self._by_label.get(value)
 
     def resolve(self, raw: str) -> Trigger | None:
         """The tag ``raw`` names: a slug or alias, in any spelling that normalises to it; or None."""

@@ -153,6 +153,8 @@ def test_a_comment_is_sent_in_place_once_and_waits_for_the_writer(visit: Any, wo
     page = visit.page
     visit.open(FIRST_POST)
     fill(page, body="Sent in place, straight away.")
+    # Its option has no value of its own: the browser sends the label, the receiver keeps the topic.
+    page.get_by_label("Content note for your comment (optional)").select_option(label="Suicidal thoughts")
     # Sent at once, twice: the script waits for the minimum fill time and sends once.
     page.get_by_role("button", name="Send comment").click()
     page.get_by_role("button", name="Send comment").click()
@@ -162,6 +164,7 @@ def test_a_comment_is_sent_in_place_once_and_waits_for_the_writer(visit: Any, wo
     (record,) = world.records("Sent in place, straight away.")
     assert (record.status, record.comment.post, record.comment.author) == ("pending", "first-post", "Sam")
     assert record.email == "sam@example.org" and record.source == "form"
+    assert record.comment.content_warnings == ("suicidal-thoughts",)
     # The words are with the receiver, so the box is empty for the next one; the name stays.
     assert page.get_by_label("Your comment", exact=True).input_value() == ""
     assert page.get_by_label("Name", exact=True).input_value() == "Sam"
@@ -277,6 +280,7 @@ def test_a_refused_token_is_said_once_and_the_next_send_fetches_a_fresh_one(visi
 # --- comment-form.js arrives only when a comment is started (comment-loader.js) --------------------
 
 FORM_SCRIPT = "/theme/js/comment-form.js"
+FORM_STYLES = "/theme/css/comment-form.css"
 
 
 def form_script_requests(visit: Any) -> list[str]:
@@ -287,12 +291,14 @@ def test_the_form_script_loads_only_once_a_comment_is_started(visit: Any, world:
     page = visit.page
     visit.open(FIRST_POST)
     page.get_by_text("Every comment is read by the writer").click()  # reading is not writing
-    assert form_script_requests(visit) == [] and not [u for u in visit.requests if world.own(u) and
+    assert form_script_requests(visit) == [] and FORM_STYLES not in "".join(visit.requests) and not [u for u in visit.requests if world.own(u) and
                                                       u.startswith(world.receiver_url)]
     # The first focus in a field loads the script, which asks for the token for that focus.
     with page.expect_request(f"{world.receiver_url}/comments/token"):
         page.get_by_label("Name", exact=True).focus()
     assert form_script_requests(visit) == [world.site_url + FORM_SCRIPT]
+    # With the styles of what it shows (its status, errors, a reply in progress).
+    assert [u for u in visit.requests if u.endswith("/comment-form.css")] == [world.site_url + FORM_STYLES]
     assert visit.console_errors == [] and visit.offsite_requests == []
 
 
@@ -338,8 +344,11 @@ def test_without_javascript_the_form_posts_to_a_check_page_then_thanks(plain_vis
     page = plain_visit.page
     plain_visit.open(FIRST_POST)
     fill(page, body="Sent *without* JavaScript.")
+    page.get_by_label("Content note for your comment (optional)").select_option(label="Self-harm")
     page.get_by_role("button", name="Send comment").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your comment")
+    # The receiver's own list shows the topic chosen on the post, sent by its label.
+    assert page.locator("#f-content_warning option:checked").get_attribute("value") == "self-harm"
     assert page.url == f"{world.receiver_url}/comments"
     assert page.locator(".preview em").inner_text() == "without"  # as it will be published
     assert page.get_by_label("Comment", exact=True).input_value() == "Sent *without* JavaScript."
@@ -352,6 +361,7 @@ def test_without_javascript_the_form_posts_to_a_check_page_then_thanks(plain_vis
     assert back.get_attribute("href") == world.site_url + FIRST_POST
     (record,) = world.records("Sent *without* JavaScript.")
     assert record.status == "pending" and record.email == "sam@example.org"
+    assert record.comment.content_warnings == ("self-harm",)
     back.click()
     assert page.url == world.site_url + FIRST_POST
     assert all(world.own(u) for u in plain_visit.requests) and plain_visit.offsite_requests == []

@@ -254,11 +254,28 @@ def test_a_wrong_field_is_refused_beside_it(
     assert 'role="alert"' in page.text
 
 
-def test_a_valid_content_warning_is_kept(receiver: RunningReceiver) -> None:
+@pytest.mark.parametrize("sent, kept", [
+    ("self-harm", "self-harm"),
+    # The site's form leaves the value out of an option whose label names its topic, so the
+    # browser sends the label (comments.render.form.WarningChoice).
+    ("Self-harm", "self-harm"),
+    ("Suicidal thoughts", "suicidal-thoughts"),
+])
+def test_a_valid_content_warning_is_kept(receiver: RunningReceiver, sent: str, kept: str) -> None:
     token = receiver.ripe_token()
-    reply = receiver.post(comment_fields(token, content_warning="self-harm", body="About a hard week."))
+    reply = receiver.post(comment_fields(token, content_warning=sent, body="About a hard week."))
     assert reply.status == 200
-    assert receiver.stores.private.read(reply.json()["id"]).comment.content_warnings == ("self-harm",)
+    assert receiver.stores.private.read(reply.json()["id"]).comment.content_warnings == (kept,)
+
+
+def test_a_content_warning_sent_by_its_label_stays_chosen_when_the_form_comes_back(
+    receiver: RunningReceiver, unchanged: None
+) -> None:
+    token = receiver.ripe_token()
+    page = receiver.post(comment_fields(token, content_warning="Suicidal thoughts", body=""), as_json=False)
+    assert page.status == 400
+    chosen = [a.get("value") for tag, a in tags_in(page.text) if tag == "option" and "selected" in a]
+    assert chosen == ["suicidal-thoughts"]
 
 
 def test_a_closed_post_refuses_and_keeps_the_text(receiver: RunningReceiver, unchanged: None) -> None:

@@ -92,13 +92,24 @@ class Submission:
     honeypot: str
 
 
-def read_submission(values: Mapping[str, str], rules: TriageRules) -> Submission:
-    """The fields tidied as ``receive_comment`` tidies them (trimmed, Unix line ends)."""
+def read_submission(
+    values: Mapping[str, str], rules: TriageRules, vocabulary: Vocabulary | None = None
+) -> Submission:
+    """The fields tidied as ``receive_comment`` tidies them (trimmed, Unix line ends).
+
+    The content note is a tag's slug, or its label as the site's form sends it (an option without
+    a value of its own, see comments.render.form.WarningChoice): a label becomes its slug, in
+    ``values`` too, so that a form filled in again shows it chosen.
+    """
     tidy = normalised_fields(
         rules, author=values.get("author"), body=values.get("body"), email=values.get("email"),
         author_url=values.get("url"), reply_to=values.get("reply_to"),
     )
     warning = values.get("content_warning", "").strip()
+    named = vocabulary.named(warning) if vocabulary is not None and warning else None
+    if named is not None and named.slug != warning:
+        warning = named.slug
+        values = {**values, "content_warning": warning}
     return Submission(
         values=dict(values), post=values.get("post", "").strip(), author=tidy["author"], body=tidy["body"],
         email=tidy["email"], url=tidy["author_url"], reply_to=tidy["reply_to"],

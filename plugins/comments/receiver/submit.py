@@ -105,7 +105,7 @@ def submit_comment(receiver: Receiver, request: Request) -> Response:
     except FormUnreadable as error:
         errors = {error.field: error.message} if error.field else None
         return receiver.refuse(request, 400, error.message, errors=errors)
-    submission = read_submission(values, receiver.rules)
+    submission = read_submission(values, receiver.rules, receiver.vocabulary())
     try:
         manifest = receiver.manifest()
     except SiteUnavailable as error:

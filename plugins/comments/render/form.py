@@ -12,12 +12,15 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
 from comments.model import MANIFEST_FORMAT, MANIFEST_VERSION, unlisted_key
 from harbour.errors import did_you_mean, where
 from harbour.sources import metadata_line, read_lines
+
+if TYPE_CHECKING:
+    from trigger_tags.vocabulary import Trigger, Vocabulary
 
 COMMENTS_METADATA = "Comments"
 COMMENTS_VALUES = ("open", "closed")
@@ -93,6 +96,17 @@ def open_slugs(
 
 # --- What the form shows ---------------------------------------------------------------------
 
+class WarningChoice(NamedTuple):
+    """One topic in the form's content-warning list."""
+
+    slug: str
+    label: str
+    # False where the label alone names the topic (Vocabulary.named): the option then carries no
+    # value, a browser sends its label, and the receiver takes that as the slug. The list is on
+    # every post with a form, and this leaves out about 20 bytes an option.
+    needs_value: bool
+
+
 @dataclass(frozen=True)
 class WarningGroup:
     """Choices of the form's content-warning list: a broad topic with the narrower ones inside it.
@@ -102,32 +116,38 @@ class WarningGroup:
     """
 
     label: str | None
-    choices: tuple[tuple[str, str], ...]  # (slug, label)
+    choices: tuple[WarningChoice, ...]
 
 
-def warning_groups(vocabulary: Iterable[Any]) -> tuple[WarningGroup, ...]:
+def warning_groups(vocabulary: Vocabulary) -> tuple[WarningGroup, ...]:
     """The vocabulary as ``<optgroup>``s: each top-level topic, then everything inside it, in file order.
 
     ``<optgroup>`` cannot nest and its own label cannot be chosen, so a group holds its topic
     first ("Suicide") and then the narrower ones ("Suicidal thoughts").
     """
     triggers = list(vocabulary)
-    children: dict[str, list[Any]] = {t.slug: [] for t in triggers}
+    children: dict[str, list[Trigger]] = {t.slug: [] for t in triggers}
     for trigger in triggers:
         if trigger.parent is not None:
             children[trigger.parent].append(trigger)
 
-    def inside(slug: str) -> list[Any]:
-        found: list[Any] = []
+    def inside(slug: str) -> list[Trigger]:
+        found: list[Trigger] = []
         for child in children[slug]:
             found += [child, *inside(child.slug)]
         return found
 
+    def choice(trigger: Trigger) -> WarningChoice:
+        named = vocabulary.named(trigger.label)
+        # A browser sends an option's text with its spaces collapsed and trimmed.
+        sent_as_is = " ".join(trigger.label.split()) == trigger.label
+        names_it = named is not None and named.slug == trigger.slug
+        return WarningChoice(trigger.slug, trigger.label, not (sent_as_is and names_it))
+
     groups = []
     for top in (t for t in triggers if t.parent is None):
         narrower = inside(top.slug)
-        choices = tuple((t.slug, t.label) for t in [top, *narrower])
-        groups.append(WarningGroup(top.label if narrower else None, choices))
+        groups.append(WarningGroup(top.label if narrower else None, tuple(map(choice, [top, *narrower]))))
     return tuple(groups)
 
 
