@@ -201,3 +201,23 @@ def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(leak_guard, "fork_pool", counted_pool)
     assert guard().check(output) == alone
     assert forked and forked[0] is not None, "the pages were read by workers"
+
+
+def test_a_change_to_what_is_shown_rereads_only_files_holding_warned_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import content_warnings.leak_guard as leak_guard
+
+    said = "<p>Once: the long night I spent on the bathroom floor counting tiles until the morning.</p>"
+    output = site(tmp_path, {"index.html": page("<p>An ordinary listing.</p>"), "about/index.html": page(said)})
+    kept = Kept()
+    # The writer also says the warned words openly on the about page: not a leak.
+    assert guard(shown=(said,)).check(output, kept) == []
+    read: list[str] = []
+    real = leak_guard.parse_document
+    monkeypatch.setattr(leak_guard, "parse_document", lambda html: read.append(html) or real(html))
+    # Something else shown changed (an open post was edited): only the page with warned words is read.
+    assert guard(shown=(said, "<p>An edited open post.</p>")).check(output, kept) == []
+    assert len(read) == 1 and b"bathroom floor" in read[0]
+    # The writer no longer says them openly: the about page now leaks, though its bytes are the same.
+    assert [p.split(":")[0] for p in guard().check(output, kept)] == ["about/index.html"]

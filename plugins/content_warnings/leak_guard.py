@@ -116,14 +116,20 @@ class LeakGuard:
         self._hidden: list[tuple[str, Gate]] = []  # learnt from only when some page needs reading
         self._shown: list[str] = []  # HTML or text the writer shows openly, subtracted at check time
         self._line_words: dict[str, list[str]] = {}  # the chrome of every page is the same few lines
-        # Everything the guard was told, in order: with a page's bytes, it decides the verdict.
-        self._knowledge = hashlib.sha256()
+        self._settled: dict[int, tuple[Gate, ...]] = {}  # warned runs the writer also shows openly
+        self._settled_addresses: dict[str, tuple[Gate, ...]] = {}
+        # What the guard was told, in order: with a file's bytes, what gates hide decides its
+        # verdict; what the writer shows matters too only where the file holds warned words.
+        self._hidden_knowledge = hashlib.sha256()
+        self._shown_knowledge = hashlib.sha256()
+        self._read_shown = False  # whether the file being read met words the writer also shows
 
-    def _know(self, *parts: str) -> None:
+    @staticmethod
+    def _know(knowledge: Any, *parts: str) -> None:
         for part in parts:
             data = part.encode("utf-8", "surrogatepass")
-            self._knowledge.update(len(data).to_bytes(8, "big"))
-            self._knowledge.update(data)
+            knowledge.update(len(data).to_bytes(8, "big"))
+            knowledge.update(data)
 
     def _words(self, text: str) -> list[str]:
         """``words(text)``, a line at a time, remembering short lines met before (a word never spans
@@ -144,7 +150,7 @@ class LeakGuard:
 
     def hidden(self, html: str, gate: Gate) -> None:
         """``html`` is what ``gate`` hides."""
-        self._know("hidden", html, gate.gate_id, gate.page or "", gate.source)
+        self._know(self._hidden_knowledge, html, gate.gate_id, gate.page or "", gate.source)
         self._hidden.append((html, gate))
 
     def _learn(self) -> None:
@@ -164,7 +170,7 @@ class LeakGuard:
     def shown(self, html: str) -> None:
         """``html`` (or plain text) is what the writer shows to every reader."""
         if html:
-            self._know("shown", html)
+            self._know(self._shown_knowledge, html)
             self._shown.append(html)
 
     def _settle(self) -> None:
@@ -176,19 +182,20 @@ class LeakGuard:
         for html in self._shown:
             tree = parse_fragment(html)
             for run in known(words(_html_text(tree)), self._warned):
-                del self._warned[run]
+                self._settled[run] = self._warned.pop(run)
             for address in _addresses(tree):
-                self._warned_addresses.pop(address, None)
+                if address in self._warned_addresses:
+                    self._settled_addresses[address] = self._warned_addresses.pop(address)
         self._shown.clear()
 
     def check(self, output: Path, verdicts: Verdicts | None = None) -> list[str]:
         """Every leak in the site written to ``output``, one sentence each (none: the promise holds).
 
         ``verdicts`` keeps each file's findings between builds, under the hash of everything
-        they follow from: all the guard was told this build, the file's name and its bytes.
-        A file that changed, or any change to what a gate hides or the writer shows, is read
-        again; only a byte-identical file under identical warnings reuses its verdict. On a
-        large site the files to read are shared among worker processes, one per core.
+        they follow from: what every gate hides, the file's name and its bytes, and, for a file
+        holding any warned words, all the writer shows openly too. A file that changed, or any
+        change to what a gate hides, is read again; so is a file with warned words when anything
+        shown changed. On a large site the files to read are shared among worker processes.
         """
         if not self._hidden and not self._warned and not self._warned_addresses:
             return []
@@ -197,21 +204,30 @@ class LeakGuard:
         keys: dict[str, str] = {}
         for page in pages:
             key = self._key(page, (output / page).read_bytes())
-            kept = verdicts.get(key) if verdicts is not None else None
+            kept = self._kept(verdicts, key)
             if kept is None:
                 keys[page] = key
             else:
                 found[page] = kept
-        for page, leaks in self._read_all(output, list(keys)):
+        for page, (leaks, read_shown) in self._read_all(output, list(keys)):
             found[page] = leaks
-            if verdicts is not None:
-                verdicts.put(keys[page], leaks)
+            self._keep(verdicts, keys[page], leaks, read_shown)
         return [problem for page in pages for problem in _at_most(found[page], page)]
 
     def _key(self, name: str, data: bytes) -> str:
-        return hashlib.sha256(f"{self._knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
+        return hashlib.sha256(f"{self._hidden_knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
 
-    def _read_all(self, output: Path, pages: list[str]) -> Iterator[tuple[str, list[str]]]:
+    def _kept(self, verdicts: Verdicts | None, key: str) -> list[str] | None:
+        kept = verdicts.get(key) if verdicts is not None else None
+        if not isinstance(kept, dict) or kept.get("shown") not in (None, self._shown_knowledge.hexdigest()):
+            return None
+        return list(kept["found"])
+
+    def _keep(self, verdicts: Verdicts | None, key: str, found: list[str], read_shown: bool) -> None:
+        if verdicts is not None:
+            verdicts.put(key, {"found": found, "shown": self._shown_knowledge.hexdigest() if read_shown else None})
+
+    def _read_all(self, output: Path, pages: list[str]) -> Iterator[tuple[str, tuple[list[str], bool]]]:
         """Each page's leaks, read here or, for many pages, by forked workers sharing what was learnt."""
         pool = fork_pool() if len(pages) >= PARALLEL_PAGES else None
         if pool is None:
@@ -230,9 +246,15 @@ class LeakGuard:
         for chunk in results:
             yield from chunk
 
-    def _read(self, output: Path, page: str) -> list[str]:
+    def _read(self, output: Path, page: str) -> tuple[list[str], bool]:
+        """A file's leaks, and whether they followed from what the writer shows too."""
         path = output / page
-        return self._check_file(path.read_bytes(), path, page)
+        return self._reading(lambda: self._check_file(path.read_bytes(), path, page))
+
+    def _reading(self, read: Callable[[], list[str]]) -> tuple[list[str], bool]:
+        self._read_shown = False
+        found = read()
+        return found, self._read_shown
 
     def check_texts(self, texts: Mapping[str, str], verdicts: Verdicts | None = None) -> list[str]:
         """Every leak in texts the build wrote where no gate can stand (the search index's entries), by name.
@@ -243,23 +265,13 @@ class LeakGuard:
             return []
         problems = []
         for name, text in texts.items():
-            found = self._verdict(
-                verdicts, name, text.encode("utf-8", "surrogatepass"), lambda: self._check_open_text(text, name)
-            )
+            key = self._key(name, text.encode("utf-8", "surrogatepass"))
+            found = self._kept(verdicts, key)
+            if found is None:
+                found, read_shown = self._reading(lambda: self._check_open_text(text, name))
+                self._keep(verdicts, key, found, read_shown)
             problems += _at_most(found, name)
         return problems
-
-    def _verdict(
-        self, verdicts: Verdicts | None, name: str, data: bytes, read: Callable[[], list[str]]
-    ) -> list[str]:
-        if verdicts is None:
-            return read()
-        key = self._key(name, data)
-        found = verdicts.get(key)
-        if found is None:
-            found = read()
-            verdicts.put(key, found)
-        return found
 
     def _check_file(self, data: bytes, path: Path, page: str) -> list[str]:
         suffix = path.suffix.lower()
@@ -322,6 +334,9 @@ class LeakGuard:
             return runs_out, addresses_out
 
         leaked, leaked_addresses = leaking()
+        if leaked or leaked_addresses or (self._settled and known(tokens, self._settled)) \
+                or addresses & self._settled_addresses.keys():
+            self._read_shown = True  # warned words here: what the writer shows decides whether they leak
         if (leaked or leaked_addresses) and self._shown:
             self._settle()
             leaked, leaked_addresses = leaking()
@@ -346,7 +361,7 @@ class LeakGuard:
 _forked: tuple[LeakGuard, Path] | None = None
 
 
-def _read_pages(pages: list[str]) -> list[tuple[str, list[str]]]:
+def _read_pages(pages: list[str]) -> list[tuple[str, tuple[list[str], bool]]]:
     """In a worker: the leaks of each of ``pages``."""
     assert _forked is not None, "the leak guard's workers are forked after it is set"
     guard, output = _forked
