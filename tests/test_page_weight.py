@@ -18,16 +18,24 @@ from site_pages import html_pages, parse_page
 
 THEME_STATIC = ROOT / "theme" / "static"
 
-# The targets of issues 11 and 12: JavaScript on an article page under 8 KB, met on every
-# article page. The whole page under 30 KB is not met: the example site's biggest article is
-# about 50 KB, 14 KB of it the words its writer and commenters wrote, which no theme can shrink.
-# Without them it is still about 36.5 KB: site.css 12.9 KB (all of it on every page, minified),
-# scripts 7.4 KB, and 16 KB of HTML around the words (the comment form alone 5 KB, its list of
-# topics 1.9 KB of that). THEME_BUDGET holds what is reached, so that it cannot grow unnoticed;
-# lower it towards TARGET as the page gets lighter.
+# The targets of issues 11 and 12, weighed as `invoke bench` weighs its typical post (page_weight:
+# the HTML with the stylesheets and scripts it loads, uncompressed, no images): an article page
+# under 30 KB, and JavaScript under 8 KB on every article page.
+#
+# The typical article is "Starting here": three comments, one of them the writer's reply (posts
+# with comments here have 3, 3, 3, 4, 4 and 8), about 500 words, older/newer and related posts and
+# the comment form; 28.2 KB when measured (HTML 14.9 + CSS 9.5 + JS 3.8). It has no warnings: a
+# post behind a content note or with a warned passage also loads warnings.css and warnings.js
+# (2.7 KB), and one with trigger tags hidden-post.js (1.7 KB).
+#
+# The biggest article ("A year in a peer support group": a warned passage, four long comments) is
+# 45.5 KB, 14 KB of it the words its writer and commenters wrote, which no theme can shrink.
+# THEME_BUDGET holds the rest as reached (31.5 KB: HTML 13.7, CSS 10.6 with warnings.css, JS 7.1)
+# with a little room, so that it cannot grow unnoticed.
 JS_BUDGET = 8 * 1024
 TARGET = 30 * 1024
-THEME_BUDGET = 40 * 1024
+THEME_BUDGET = 33 * 1024
+TYPICAL_ARTICLE = "starting-here"
 
 
 # --- plugins/minify -------------------------------------------------------------------------
@@ -149,6 +157,17 @@ def describe(weight: PageWeight, words: int) -> str:
             f"{words} of them the writer's and commenters' words")
 
 
+def test_a_typical_article_with_a_few_comments_is_under_30_kb(dev_site: Path) -> None:
+    page = next(dev_site.glob(f"posts/*/*/{TYPICAL_ARTICLE}/index.html"))
+    weight = page_weight(dev_site, page)
+    words = words_written(page)
+    comments = len(LexborHTMLParser(page.read_text(encoding="utf-8")).css("article.comment"))
+    assert 2 <= comments <= 5 and words > 2500  # a few comments, and a post of usual length
+    assert LexborHTMLParser(page.read_text(encoding="utf-8")).css_first("form.comment-form") is not None
+    assert weight.css > 0 and weight.js > 0
+    assert weight.total < TARGET, describe(weight, words)
+
+
 def test_javascript_on_every_article_page_stays_under_8_kb(dev_site: Path) -> None:
     pages = sorted(dev_site.glob("posts/*/*/*/index.html"))
     assert len(pages) > 10
@@ -161,5 +180,6 @@ def test_the_biggest_article_keeps_the_theme_within_its_budget(dev_site: Path) -
     weight = page_weight(dev_site, page)
     words = words_written(page)
     assert weight.js > 0 and weight.css > 0 and words > 5000  # measured what a reader gets
+    assert "/theme/css/warnings.css" in scripts_and_styles(page)  # a page with everything it can load
     assert weight.total - words < THEME_BUDGET, describe(weight, words)
     assert weight.js < JS_BUDGET, describe(weight, words)
