@@ -13,7 +13,8 @@ their input text and the code alone:
 - typogrify: by the text and its options.
 - comment bodies: by the comment's Markdown (the comments plugin asks :func:`harbour.memo.memoised`).
 
-The memo of a build is saved at ``finalized``, so a failed build leaves the last good one.
+The memo is saved by :mod:`harbour.build` once Pelican's run is over (after every plugin's
+``finalized`` step, which run in no fixed order), so a run that stopped leaves the last whole one.
 """
 
 from __future__ import annotations
@@ -187,13 +188,9 @@ def open_memo(readers: Any) -> None:
 
 
 @when_enabled("build_memo")
-def save_memo(pelican: Any) -> None:
-    """At ``finalized``: keep what this build used for the next one."""
+def stop_workers(pelican: Any) -> None:
+    """At ``finalized``: the workers have made all they were asked for (harbour.build then saves the memo)."""
     _stop_prerender()
-    memo = current_memo()
-    set_current_memo(None)
-    if memo is not None:
-        memo.save()
 
 
 def register() -> None:
@@ -201,4 +198,4 @@ def register() -> None:
     signals.initialized.connect(keep_compiled_templates)
     signals.readers_init.connect(open_memo)
     signals.article_generator_init.connect(start_prerender)
-    signals.finalized.connect(save_memo)
+    signals.finalized.connect(stop_workers)

@@ -20,6 +20,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from harbour.errors import HarbourError
+from harbour.memo import finish_memo
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +217,9 @@ def build_report(
             with _logging_problems(settings) as log, _pelican_console_captured() as console:
                 try:
                     _start_pelican({**settings, "OUTPUT_PATH": str(staging)}).run()
+                    # After every plugin's last step (Pelican's ``finalized`` handlers run in no
+                    # fixed order): what this build made is kept for the next (build_memo).
+                    finish_memo(save=True)
                 except HarbourError as error:
                     raise HarbourError([*log.errors, *(p for p in error.problems if p not in log.errors)]) from None
                 except Exception as error:
@@ -228,6 +232,7 @@ def build_report(
                 raise HarbourError([f"warning: {w}" for w in log.warnings])
             _swap_in(staging, output)
         finally:
+            finish_memo(save=False)  # a run that stopped part-way keeps the last whole memo
             shutil.rmtree(staging, ignore_errors=True)
     processed = re.search(r"Processed (.*?)\.?\s*$", " ".join(console.text.split()))
     return BuildReport(settings, log.warnings, processed.group(1) if processed else "")

@@ -177,6 +177,19 @@ def set_current_memo(memo: BuildMemo | None) -> None:
     _current = memo
 
 
+def finish_memo(*, save: bool) -> None:
+    """Close the build's memo (harbour.build calls this once Pelican's run is over): saved when
+    the run went to its end, else dropped, leaving the last whole one on disk."""
+    global _current
+    memo, _current = _current, None
+    if memo is None:
+        return
+    if memo.before_table is not None:
+        memo.before_table = None
+    if save:
+        memo.save()
+
+
 def memoised(table: str, function: Callable[[str], str]) -> Callable[[str], str]:
     """``function`` of one text, its results kept in the current build's memo (or plain ``function``
     when no memo is open). Only for functions whose result depends on the text and the code alone."""
