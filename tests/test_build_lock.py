@@ -83,7 +83,10 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
 
 
 def site_files(output: Path) -> list[str]:
-    return sorted(str(p.relative_to(output)) for p in output.rglob("*"))
+    """The site's files; of the search index, its entry point only (Pagefind names its other
+    files by a hash of contents it writes in a different order on every run)."""
+    assert (output / "pagefind" / "pagefind.js").is_file(), f"no search index in {output}"
+    return sorted(str(p.relative_to(output)) for p in output.rglob("*") if p.parts[len(output.parts)] != "pagefind")
 
 
 def leftovers(output: Path) -> list[str]:

@@ -115,7 +115,8 @@ def test_passages_stay_gated_when_their_html_comes_from_an_earlier_process(
     monkeypatch.setattr(PassageBounds, "key", "0123456789abcdef")
     with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
         build(site)
-    assert memo_counts(caplog)["markdown"][1] == 0
+    # Nothing made again: the Markdown, nor typogrify's pass over HTML holding the bounds.
+    assert memo_counts(caplog)["markdown"][1] == 0 and memo_counts(caplog)["typogrify"][1] == 0
     text = page(site, BOUNDARIES)
     assert "For nearly four years" in text
     assert "For nearly four years" not in shown_text(text)
@@ -187,17 +188,6 @@ def test_templates_are_compiled_once_and_kept_per_set_of_jinja_options(site: Pat
     (other,) = (site / "cache").glob("jinja-*")
     assert other != kept[0], "other Jinja options compile into another folder, the old one removed"
 
-
-def test_a_post_with_passages_is_typogrified_once_across_processes(
-    site: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    # The example posts with passages hold their bounds (a new secret in each process) when
-    # typogrify reads them: a second process must still find them in the memo.
-    monkeypatch.setattr(PassageBounds, "key", "fedcba9876543210")
-    with caplog.at_level(logging.DEBUG, logger="harbour.memo"):
-        build(site)
-    assert memo_counts(caplog)["typogrify"][1] == 0
-    assert "For nearly four years" not in shown_text(page(site, BOUNDARIES))
 
 
 def test_workers_make_what_the_build_would_and_the_site_is_the_same(

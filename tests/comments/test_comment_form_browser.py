@@ -182,6 +182,8 @@ def test_errors_are_tied_to_their_fields_and_cleared_when_put_right(visit: Any, 
     page.get_by_role("button", name="Send comment").click()
     website = page.get_by_label("Your website (optional)")
     expect(website).to_have_attribute("aria-invalid", "true")
+    # Shown by its border too (besides the words), beating the form's plain field rule.
+    assert website.evaluate("field => getComputedStyle(field).borderTopWidth") == "3px"
     error = page.locator("#comment-url-error")
     assert error.inner_text().strip()
     assert website.get_attribute("aria-describedby") == "comment-url-error comment-url-hint"
