@@ -209,6 +209,13 @@ def _context(browser: Any, width: int, scheme: str, offsite: list[str]) -> Any:
     return context
 
 
+UNSTICK = """() => {
+  for (const element of document.querySelectorAll("body *")) {
+    if (getComputedStyle(element).position === "sticky") element.style.position = "static";
+  }
+}"""
+
+
 def _screenshot(context: Any, base: str, shot: Shot) -> bytes:
     page = context.new_page()
     try:
@@ -221,6 +228,9 @@ def _screenshot(context: Any, base: str, shot: Shot) -> bytes:
         page.evaluate("document.fonts.ready")
         if shot.element:
             return page.locator(shot.element).screenshot(animations="disabled")
+        # A full-page shot is one tall viewport: a bar that sticks to the bottom of the screen (the
+        # preferences' Save bar) would be drawn over the middle of the page, where no reader sees it.
+        page.evaluate(UNSTICK)
         return page.screenshot(full_page=True, animations="disabled")
     finally:
         page.close()
