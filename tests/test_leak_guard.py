@@ -188,6 +188,8 @@ def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch:
     output = site(tmp_path, files)
     alone = guard().check(output)
     assert [p.split(":")[0] for p in alone] == ["feeds/all.json", "tag/x/index.html"]
+    alone_texts = guard().check_texts({f"entry-{n}": f"<p>Entry {n}.</p>" for n in range(6)} | {"entry-x": WARNED})
+    assert [p.split(":")[0] for p in alone_texts] == ["entry-x"]
     monkeypatch.setattr(leak_guard, "PARALLEL_PAGES", 1)
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     forked = []
@@ -201,6 +203,9 @@ def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(leak_guard, "fork_pool", counted_pool)
     assert guard().check(output) == alone
     assert forked and forked[0] is not None, "the pages were read by workers"
+    # The search index's entries too.
+    texts = {f"entry-{n}": f"<p>Entry {n}.</p>" for n in range(6)} | {"entry-x": WARNED}
+    assert guard().check_texts(texts) == alone_texts and len(forked) == 2 and forked[1] is not None
 
 
 def test_a_change_to_what_is_shown_rereads_only_files_holding_warned_words(

@@ -48,6 +48,9 @@ PARALLEL_PAGES = 200  # files to read: below this, forking workers costs more th
 REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered
 
 
+Reader = Callable[[str], tuple[list[str], bool]]  # a name: its leaks, and whether what is shown decided them
+
+
 class Verdicts(Protocol):
     """Where findings are kept between builds (the build memo's table)."""
 
@@ -209,7 +212,7 @@ class LeakGuard:
                 keys[page] = key
             else:
                 found[page] = kept
-        for page, (leaks, read_shown) in self._read_all(output, list(keys)):
+        for page, (leaks, read_shown) in self._read_all(list(keys), lambda page: self._read(output, page)):
             found[page] = leaks
             self._keep(verdicts, keys[page], leaks, read_shown)
         return [problem for page in pages for problem in _at_most(found[page], page)]
@@ -227,20 +230,20 @@ class LeakGuard:
         if verdicts is not None:
             verdicts.put(key, {"found": found, "shown": self._shown_knowledge.hexdigest() if read_shown else None})
 
-    def _read_all(self, output: Path, pages: list[str]) -> Iterator[tuple[str, tuple[list[str], bool]]]:
-        """Each page's leaks, read here or, for many pages, by forked workers sharing what was learnt."""
-        pool = fork_pool() if len(pages) >= PARALLEL_PAGES else None
+    def _read_all(self, names: list[str], read: Reader) -> Iterator[tuple[str, tuple[list[str], bool]]]:
+        """Each file's (or text's) leaks, read here or, for many, by forked workers sharing what was learnt."""
+        pool = fork_pool() if len(names) >= PARALLEL_PAGES else None
         if pool is None:
-            yield from ((page, self._read(output, page)) for page in pages)
+            yield from ((name, read(name)) for name in names)
             return
         global _forked
         self._learn()  # before the workers are forked: they share it
-        _forked = (self, output)
+        _forked = read
         try:
             with pool:
-                results = list(pool.map(_read_pages, chunks(pages, 4 * worker_count())))
+                results = list(pool.map(_read_in_worker, chunks(names, 4 * worker_count())))
         except BrokenProcessPool:  # a worker died: read them here instead
-            results = [[(page, self._read(output, page)) for page in pages]]
+            results = [[(name, read(name)) for name in names]]
         finally:
             _forked = None
         for chunk in results:
@@ -263,15 +266,22 @@ class LeakGuard:
         """
         if not self._hidden and not self._warned and not self._warned_addresses:
             return []
-        problems = []
+        found: dict[str, list[str]] = {}
+        keys: dict[str, str] = {}
         for name, text in texts.items():
             key = self._key(name, text.encode("utf-8", "surrogatepass"))
-            found = self._kept(verdicts, key)
-            if found is None:
-                found, read_shown = self._reading(lambda: self._check_open_text(text, name))
-                self._keep(verdicts, key, found, read_shown)
-            problems += _at_most(found, name)
-        return problems
+            kept = self._kept(verdicts, key)
+            if kept is None:
+                keys[name] = key
+            else:
+                found[name] = kept
+        def read(name: str) -> tuple[list[str], bool]:
+            return self._reading(lambda: self._check_open_text(texts[name], name))
+
+        for name, (leaks, read_shown) in self._read_all(list(keys), read):
+            found[name] = leaks
+            self._keep(verdicts, keys[name], leaks, read_shown)
+        return [problem for name in texts for problem in _at_most(found[name], name)]
 
     def _check_file(self, data: bytes, path: Path, page: str) -> list[str]:
         suffix = path.suffix.lower()
@@ -357,15 +367,14 @@ class LeakGuard:
         return found
 
 
-# The guard and the site the forked workers read (set in the parent just before they are forked).
-_forked: tuple[LeakGuard, Path] | None = None
+# How the forked workers read a file or text by its name (set in the parent just before they are forked).
+_forked: Reader | None = None
 
 
-def _read_pages(pages: list[str]) -> list[tuple[str, tuple[list[str], bool]]]:
-    """In a worker: the leaks of each of ``pages``."""
+def _read_in_worker(names: list[str]) -> list[tuple[str, tuple[list[str], bool]]]:
+    """In a worker: the leaks of each of ``names``."""
     assert _forked is not None, "the leak guard's workers are forked after it is set"
-    guard, output = _forked
-    return [(page, guard._read(output, page)) for page in pages]
+    return [(name, _forked(name)) for name in names]
 
 
 def _at_most(found: list[str], page: str) -> list[str]:
