@@ -26,7 +26,7 @@ from pelican.utils import pelican_open
 
 from content_warnings.markdown_ext import PassageBounds
 from harbour.memo import BuildMemo, digest
-from harbour.workers import chunks, fork_pool, worker_count
+from harbour.workers import can_fork, chunks, fork_pool, worker_count
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +140,8 @@ class Prerender:
     def start(cls, memo: BuildMemo, generator: Any) -> Prerender | None:
         """Workers for what the memo lacks, when there is enough of it and forking is safe; else None."""
         settings = generator.settings
+        if not can_fork():
+            return None  # before reading every post to see what is missing (livereload runs threads)
         posts = [path for path in post_paths(generator) if not _kept(memo, path)]
         # Comments are worth sending only when most are new to the memo (a first build).
         comments = comment_paths(settings)

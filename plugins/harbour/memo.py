@@ -184,8 +184,7 @@ def finish_memo(*, save: bool) -> None:
     memo, _current = _current, None
     if memo is None:
         return
-    if memo.before_table is not None:
-        memo.before_table = None
+    memo.before_table = None
     if save:
         memo.save()
 

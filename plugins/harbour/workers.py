@@ -18,11 +18,16 @@ def worker_count() -> int:
     return os.cpu_count() or 1
 
 
+def can_fork() -> bool:
+    """Whether forked workers are safe and worth it here, now."""
+    return worker_count() >= 2 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
 def fork_pool() -> ProcessPoolExecutor | None:
     """A pool of forked workers, one per core, or None where forking is not safe or not worth it."""
-    workers = worker_count()
-    if workers < 2 or threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not can_fork():
         return None
+    workers = worker_count()
     # With "fork", the pool forks all its workers at the first submit, before it starts the
     # thread that manages them.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))

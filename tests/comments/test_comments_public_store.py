@@ -12,9 +12,9 @@ from comment_helpers import comment_file, write_comments
 from comments.desk import public_store
 from comments.model import PublicComment, format_date, http_url, is_comment_id, is_post_slug
 from comments.desk.public_store import (
+    collect_public_comments,
     format_comment_file,
     parse_comment_text,
-    public_length_problems,
     read_public_comments,
     remove_public_comment,
     write_public_comment,
@@ -263,7 +263,7 @@ def test_every_field_longer_than_the_limits_is_named_with_its_line(tmp_path: Pat
         "p/aaa111": comment_file("A" * 11, "B" * 21, url="https://example.org/", warnings="grief"),
         "p/bbb222": comment_file("Short", "Short enough."),
     })
-    assert public_length_problems(tmp_path / "comments", limits, shown_root=tmp_path) == [
+    assert collect_public_comments(tmp_path / "comments", limits=limits, shown_root=tmp_path)[1] == [
         "comments/p/aaa111.md:1: author is 11 characters long; at most 10 are allowed. Shorten it, "
         "or raise COMMENTS['length_limits']['author'] in pelicanconf.py",
         "comments/p/aaa111.md: body is 21 characters long; at most 20 are allowed. Shorten it, "
@@ -280,7 +280,7 @@ def test_a_file_too_large_for_any_comment_is_refused_unread(
         raise AssertionError("a 4.6 MB file was read")
 
     monkeypatch.setattr(public_store, "parse_comment_file", never)
-    (problem,) = public_length_problems(tmp_path / "comments", DEFAULT_LENGTH_LIMITS, shown_root=tmp_path)
+    (problem,) = collect_public_comments(tmp_path / "comments", limits=DEFAULT_LENGTH_LIMITS, shown_root=tmp_path)[1]
     assert problem == (
         "comments/p/aaa111.md: the file is 4,600,047 bytes, more than any comment within "
         "COMMENTS['length_limits'] can be (its body at most 5,000 characters); shorten the comment, "

@@ -7,7 +7,7 @@ would otherwise show up as a comment silently missing from a post.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timezone, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 
 from comments.model import (
@@ -295,19 +295,6 @@ def _length_problems(comment: PublicComment, limits: Mapping[str, int], shown: s
         for name, value, header in fields
         for problem in length_problems({name: value}, limits)
     ]
-
-
-def public_length_problems(
-    public_dir: Path, limits: Mapping[str, int], *, shown_root: Path | None = None
-) -> list[str]:
-    """Every approved comment file longer than COMMENTS['length_limits'] allows a new comment.
-
-    The build checks them because a file in the public store skipped arrival's checks (written
-    by hand, or approved before a limit was lowered), and a page carries whatever it holds. A
-    file too large for any comment within the limits is refused unread. Files with other
-    problems are left to :func:`read_public_comments`, which names them.
-    """
-    return _read_store(Path(public_dir), shown_root, timezone.utc, limits)[2]
 
 
 def find_public_comment(
