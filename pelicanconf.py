@@ -119,6 +119,9 @@ SEARCH = {
     "url": "search/",
     # Readers may find a post by the words of its open comments too (never warned ones).
     "comments": True,
+    # A large site's index is made in parts of about this many posts and pages: a rebuild indexes
+    # again only the parts whose pages changed, and no Pagefind run holds the whole site in memory.
+    "part_pages": 500,
 }
 
 # --- Writing ----------------------------------------------------------------------------

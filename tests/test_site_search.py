@@ -54,7 +54,7 @@ def fake_pagefind(tmp_path: Path, script: str) -> Path:
 # --- Settings -----------------------------------------------------------------------------
 
 def test_settings_default_to_a_search_page_at_search_with_comments_indexed() -> None:
-    assert search_settings({}) == {"url": "search/", "comments": True}
+    assert search_settings({}) == {"url": "search/", "comments": True, "part_pages": 500}
     assert search_settings({"SEARCH": {"url": "find/"}})["url"] == "find/"
 
 
@@ -88,7 +88,7 @@ def test_only_published_posts_and_pages_are_searchable() -> None:
         SimpleNamespace(status="published", save_as=""),  # written nowhere
         SimpleNamespace(status="published", save_as="about/index.html"),
     ]
-    assert searchable_pages(contents) == {"/posts/open/", "/about/"}
+    assert searchable_pages(contents) == {"/posts/open/": "posts/open/index.html", "/about/": "about/index.html"}
 
 
 def test_an_indexed_page_that_is_not_a_published_post_or_page_is_named() -> None:
@@ -101,8 +101,8 @@ def test_an_indexed_page_that_is_not_a_published_post_or_page_is_named() -> None
 # --- Running Pagefind -----------------------------------------------------------------------
 
 def test_pagefind_indexes_the_site_into_its_bundle_leaving_out_gate_buttons() -> None:
-    command = pagefind_command(Path("/bin/pagefind"), Path("/tmp/site"))
-    assert command[:5] == ["/bin/pagefind", "--site", "/tmp/site", "--output-subdir", BUNDLE]
+    command = pagefind_command(Path("/bin/pagefind"), Path("/tmp/site"), Path("/tmp/bundle"))
+    assert command[:5] == ["/bin/pagefind", "--site", "/tmp/site", "--output-path", "/tmp/bundle"]
     assert "--silent" in command
     assert command[command.index("--exclude-selectors") + 1] == "label.cw-show"
 
@@ -123,7 +123,7 @@ def test_installed_pagefind_is_found() -> None:
 def test_failing_pagefind_is_one_line_with_its_last_words(tmp_path: Path) -> None:
     program = fake_pagefind(tmp_path, 'echo "Walking the site"; echo "Error: the disk is full" >&2; exit 3')
     with pytest.raises(HarbourError) as error:
-        index_site(tmp_path, program)
+        index_site(tmp_path, tmp_path / BUNDLE, program)
     assert error.value.problems == [
         "site search: Pagefind could not index the site (exit status 3): Error: the disk is full"
     ]
@@ -131,7 +131,7 @@ def test_failing_pagefind_is_one_line_with_its_last_words(tmp_path: Path) -> Non
 
 def test_pagefind_that_cannot_start_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(HarbourError) as error:
-        index_site(tmp_path, tmp_path / "no-such-pagefind")
+        index_site(tmp_path, tmp_path / BUNDLE, tmp_path / "no-such-pagefind")
     (problem,) = error.value.problems
     assert problem.startswith(f"site search: Pagefind could not start ({tmp_path / 'no-such-pagefind'}: ")
 
@@ -139,7 +139,7 @@ def test_pagefind_that_cannot_start_is_one_line(tmp_path: Path) -> None:
 def test_pagefind_that_hangs_is_stopped(tmp_path: Path) -> None:
     program = fake_pagefind(tmp_path, "exec sleep 30")
     with pytest.raises(HarbourError, match=r"^site search: Pagefind took more than 1 s to index the site"):
-        index_site(tmp_path, program, timeout=1)
+        index_site(tmp_path, tmp_path / BUNDLE, program, timeout=1)
 
 
 def test_pagefinds_ready_made_interfaces_are_not_published(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import content_warnings.gate
-import site_search.site_search
+import site_search.parts
 from conftest import DEV_SETTINGS, build_into, write_site
 from harbour.errors import HarbourError
 from site_search.pagefind import BUNDLE, read_fragments
@@ -188,8 +188,7 @@ def test_a_failing_pagefind_stops_the_build_in_one_line(
     program = tmp_path / "pagefind"
     program.write_text("#!/bin/sh\necho 'Error: out of memory' >&2\nexit 1\n", encoding="utf-8")
     program.chmod(0o755)
-    real_index_site = site_search.site_search.index_site
-    monkeypatch.setattr(site_search.site_search, "index_site", lambda site: real_index_site(site, program))
+    monkeypatch.setattr(site_search.parts, "pagefind_executable", lambda: program)
     output = tmp_path / "output"
     with pytest.raises(HarbourError) as error:
         build(content, output)

@@ -63,19 +63,19 @@ def pagefind_executable() -> Path:
         raise HarbourError(f"site search: Pagefind's program is missing ({error}); {INSTALL_HINT}") from None
 
 
-def pagefind_command(executable: Path, site: Path) -> list[str]:
-    command = [str(executable), "--site", str(site), "--output-subdir", BUNDLE, "--silent"]
+def pagefind_command(executable: Path, site: Path, bundle: Path) -> list[str]:
+    command = [str(executable), "--site", str(site), "--output-path", str(bundle), "--silent"]
     for selector in EXCLUDED_SELECTORS:
         command += ["--exclude-selectors", selector]
     return command
 
 
-def index_site(site: Path, executable: Path | None = None, *, timeout: float = TIMEOUT) -> Path:
-    """Run Pagefind on the written site in ``site``; return its bundle folder, without the unused files.
+def index_site(site: Path, bundle: Path, executable: Path | None = None, *, timeout: float = TIMEOUT) -> Path:
+    """Run Pagefind on the pages in ``site``, writing its bundle to ``bundle``, without the unused files.
 
     Any failure is one HarbourError line, with Pagefind's own last words when it gave some.
     """
-    command = pagefind_command(executable or pagefind_executable(), site)
+    command = pagefind_command(executable or pagefind_executable(), site, bundle)
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -90,7 +90,6 @@ def index_site(site: Path, executable: Path | None = None, *, timeout: float = T
         raise HarbourError(
             f"site search: Pagefind could not index the site (exit status {finished.returncode}): {said}"
         )
-    bundle = site / BUNDLE
     remove_unused_files(bundle)
     return bundle
 
@@ -119,8 +118,9 @@ def read_index_file(path: Path) -> bytes:
 
 
 def read_fragments(output: Path) -> Iterator[Fragment]:
-    """Every page the index holds (from ``output``, the written site), in file order."""
-    for path in sorted((output / BUNDLE / FRAGMENTS).glob("*.pf_fragment")):
+    """Every page the index holds (from ``output``, the written site), part by part, in file order."""
+    found = (output / BUNDLE).rglob("*.pf_fragment")
+    for path in sorted(p for p in found if p.parent.name == FRAGMENTS):
         try:
             data = json.loads(read_index_file(path))
         except ValueError as error:

@@ -21,8 +21,9 @@ from pelican.generators import Generator
 
 from harbour.errors import HarbourError
 from harbour.plugins import enabled_plugins, when_enabled
-from harbour.settings import Option, boolean, plugin_settings
-from site_search.pagefind import Fragment, index_site, page_url, read_fragments, unexpected_pages
+from harbour.settings import Option, boolean, integer, plugin_settings
+from site_search.pagefind import Fragment, page_url, read_fragments, unexpected_pages
+from site_search.parts import index_parts, plan_parts
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ SCHEMA = {
         "comments under a gated post are never indexed)",
         boolean,
     ),
+    "part_pages": Option(
+        500,
+        "pages in each part of the search index: a large site is indexed a part at a time, and a rebuild "
+        "indexes again only the parts whose pages changed (readers' browsers search all parts together)",
+        integer(minimum=1),
+    ),
 }
 SEARCHABLE = "_SITE_SEARCH_PAGES"  # where a build keeps the addresses its index may hold, in its settings
 
@@ -50,16 +57,19 @@ def search_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return plugin_settings(settings, "SEARCH", SCHEMA)
 
 
-def searchable_pages(contents: Iterable[Any]) -> set[str]:
-    """The addresses (as Pagefind writes them) of the published posts and pages among ``contents``."""
+def searchable_pages(contents: Iterable[Any]) -> dict[str, str]:
+    """The published posts and pages among ``contents``: each one's address (as Pagefind writes it)
+    and the file it is written to."""
     return {
-        page_url(content.save_as)
+        page_url(content.save_as): content.save_as
         for content in contents
         if getattr(content, "status", "published") == "published" and content.save_as
     }
 
 
-def index_problems(settings: Mapping[str, Any], fragments: list[Fragment], searchable: set[str]) -> list[str]:
+def index_problems(
+    settings: Mapping[str, Any], fragments: list[Fragment], searchable: Mapping[str, str]
+) -> list[str]:
     """What is wrong with the written index: pages it must not hold, and warned text in any entry."""
     problems = unexpected_pages(fragments, searchable)
     if "content_warnings" in enabled_plugins(settings):
@@ -80,8 +90,13 @@ class SearchPageGenerator(Generator):
         pass
 
     def generate_output(self, writer: Any) -> None:
-        url = self.settings["SEARCH"]["url"]
-        writer.write_file(url + "index.html", self.get_template("search"), self.context, page_name="search")
+        search = self.settings["SEARCH"]
+        # The index's parts are known before any page is written: they follow from the addresses.
+        parts = plan_parts(self.settings.get(SEARCHABLE, {}), search["part_pages"])
+        writer.write_file(
+            search["url"] + "index.html", self.get_template("search"), self.context, page_name="search",
+            search_bundles=[part.bundle for part in parts],
+        )
 
 
 @when_enabled("site_search")
@@ -109,18 +124,18 @@ def note_searchable_pages(generators: list[Any]) -> None:
 @when_enabled("site_search")
 def build_search_index(pelican: Any) -> None:
     """At ``finalized``, once every page is written: index the site, then check the index."""
-    searchable = pelican.settings.get(SEARCHABLE, set())
+    searchable = pelican.settings.get(SEARCHABLE, {})
     if not searchable:
         logger.info("site search: no published post or page to index yet")
         return
     output = Path(pelican.output_path)
     started = time.perf_counter()
-    index_site(output)
+    run = index_parts(output, plan_parts(searchable, pelican.settings["SEARCH"]["part_pages"]))
     indexed = time.perf_counter()
     fragments = list(read_fragments(output))
     problems = index_problems(pelican.settings, fragments, searchable)
-    logger.info("site search: indexed %d pages in %.2f s, checked the index in %.2f s",
-                len(fragments), indexed - started, time.perf_counter() - indexed)
+    logger.info("site search: %d pages in %d parts, %d indexed anew in %.2f s; checked the index in %.2f s",
+                run.pages, run.parts, run.indexed, indexed - started, time.perf_counter() - indexed)
     if problems:
         raise HarbourError(problems)
 

@@ -1,7 +1,8 @@
 /* The search page (plugins/site_search), on the reader's device only.
  *
  * - Searches Pagefind's index of this site through its low-level API (pagefind.js, from this
- *   site's own /pagefind/ folder): nothing typed is sent anywhere, nothing comes from elsewhere.
+ *   site's own /pagefind/ folder, and from each further part of a large site's index): nothing
+ *   typed is sent anywhere, nothing comes from elsewhere.
  * - Leaves out the posts about a topic the reader chose to hide (localStorage
  *   "harbour.triggerPrefs", see warnings.js): each post's "trigger" filter holds its trigger
  *   tags with their broader topics, so hiding a topic hides the narrower ones too, as in listings.
@@ -93,9 +94,16 @@ function start(form) {
   let latest = 0;
   let timer = null;
 
-  const ready = import(form.getAttribute("data-pagefind")).then(function (pagefind) {
-    return pagefind.options({ excerptLength: 24 }).then(function () { return pagefind; });
-  });
+  // A large site's index is in parts (plugins/site_search/parts.py), each searched by its own
+  // copy of Pagefind: a part that lacks a word must answer nothing, as one whole index would,
+  // not the stand-in words it offers (see holdsEveryWord), so parts are not merged into one.
+  const bundles = [form.getAttribute("data-pagefind")].concat(
+    (form.getAttribute("data-pagefind-parts") || "").split(" ").filter(Boolean));
+  const ready = Promise.all(bundles.map(function (bundle) {
+    return import(bundle).then(function (pagefind) {
+      return pagefind.options({ excerptLength: 24 }).then(function () { return pagefind; });
+    });
+  }));
   ready.catch(function () {}); // a failure is told when the reader searches, not as a console error
 
   function isHidden(data) {
@@ -129,15 +137,17 @@ function start(form) {
     let search;
     let found;
     try {
-      const pagefind = await ready;
-      if (await holdsEveryWord(pagefind, term)) {
+      const answers = await Promise.all((await ready).map(async function (pagefind) {
+        if (!(await holdsEveryWord(pagefind, term))) { return { results: [], unfilteredResultCount: 0 }; }
         // Pagefind leaves out every post holding any hidden topic ("none" of them).
-        search = await pagefind.search(term, hidden.length ? { filters: { trigger: { none: hidden } } } : {});
-        found = await Promise.all(search.results.slice(0, MOST).map(function (r) { return r.data(); }));
-      } else {
-        search = { results: [], unfilteredResultCount: 0 };
-        found = [];
-      }
+        return pagefind.search(term, hidden.length ? { filters: { trigger: { none: hidden } } } : {});
+      }));
+      search = {
+        results: answers.flatMap(function (answer) { return answer.results; })
+          .sort(function (a, b) { return b.score - a.score; }),
+        unfilteredResultCount: answers.reduce(function (sum, answer) { return sum + answer.unfilteredResultCount; }, 0),
+      };
+      found = await Promise.all(search.results.slice(0, MOST).map(function (r) { return r.data(); }));
     } catch (error) {
       if (turn === latest) {
         clear();
