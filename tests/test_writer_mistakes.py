@@ -177,3 +177,16 @@ def test_a_clean_build_says_one_outcome(tmp_path: Path) -> None:
 def test_the_project_copy_is_the_project() -> None:
     # The copies above are only honest while dev.py and the settings live where this expects.
     assert (ROOT / "dev.py").is_file() and (ROOT / ".venv" / "bin" / "invoke").exists()
+
+
+@pytest.mark.parametrize(("html", "missing"), [
+    ("<p>Words only, no picture.</p>", []),
+    ('<p><img src="/images/a.svg" alt="A window at dawn"></p>', []),
+    ('<p><img src="/images/a.svg"></p>', ["/images/a.svg"]),
+    ('<p><IMG SRC="/images/b.svg" ALT=""></p>', ["/images/b.svg"]),  # tags are read in any case
+    ('<p><Img\nsrc="/images/c.svg"></p>', ["/images/c.svg"]),
+])
+def test_images_without_alt_text_are_found_however_the_tag_is_written(html: str, missing: list[str]) -> None:
+    from writing.writing import images_without_alt
+
+    assert images_without_alt(html) == missing

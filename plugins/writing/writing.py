@@ -41,6 +41,9 @@ PELICAN_EMPTY_ALT = ("Empty alt attribute for image %s in %s", "Other images hav
 PELICAN_LINK_NOT_FOUND = ("Unable to find '%s', skipping url replacement.",)
 
 ALT_EXAMPLE = "![What the picture shows]({static}/images/name.svg)"
+# An HTML parser makes an img element only from a start tag spelled "<img", in any case: where
+# that is absent, as in most posts, there is no image to look at, and parsing is skipped.
+IMAGE_TAG = re.compile(r"<img", re.IGNORECASE)
 
 
 def writing_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,6 +102,8 @@ class _Images(HTMLParser):
 
 
 def images_without_alt(content_html: str) -> list[str]:
+    if not IMAGE_TAG.search(content_html):
+        return []
     parser = _Images()
     parser.feed(content_html)
     parser.close()
