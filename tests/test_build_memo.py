@@ -217,3 +217,30 @@ def test_workers_make_what_the_build_would_and_the_site_is_the_same(
                 if p.is_file() and "pagefind" not in p.parts}
 
     assert pages(helped) == pages(alone)
+
+
+def test_headers_kept_in_the_memo_are_read_as_pelican_reads_them(tmp_path: Path) -> None:
+    """One Markdown converts every kept post's summary: nothing of one post's may reach the next
+    (an abbreviation defined in one summary stays in that summary)."""
+    from pelican.readers import MarkdownReader
+    from pelican.settings import DEFAULT_CONFIG
+
+    from harbour.memo import set_current_memo
+
+    posts = {
+        "a.md": "Title: A\nSummary: My *NHS* letters came.\n    *[NHS]: National Health Service\n\nBody A.\n",
+        "b.md": "Title: B\nSummary: The NHS again, and a [link](https://example.org/).\n\nBody B.\n",
+    }
+    for name, text in posts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    settings = {**DEFAULT_CONFIG, "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}}}}
+    plain = {name: MarkdownReader(dict(settings)).read(str(tmp_path / name))[1] for name in posts}
+    assert "<abbr" in plain["a.md"]["summary"] and "<abbr" not in plain["b.md"]["summary"]
+    set_current_memo(BuildMemo(tmp_path, "fingerprint"))
+    try:
+        reader = CachedMarkdownReader(dict(settings))
+        for _ in range(2):  # made, then kept
+            for name in [*posts, *reversed(posts)]:
+                assert reader.read(str(tmp_path / name))[1] == plain[name]
+    finally:
+        set_current_memo(None)

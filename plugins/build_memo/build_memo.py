@@ -25,6 +25,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from markdown.preprocessors import Preprocessor
 from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
@@ -80,13 +81,35 @@ class CachedMarkdownReader(MarkdownReader):
         if meta is None:
             return content, {}
         # The header's values are read anew each build: they depend on settings (dates, slugs...).
-        self._md = self._markdown()
+        self._md = self._header_markdown()
         return content, self._parse_metadata(meta)
 
     def _markdown(self) -> Any:
         from markdown import Markdown
 
         return Markdown(**self.settings["MARKDOWN"])
+
+    def _header_markdown(self) -> Any:
+        """The Markdown that converts a kept header's formatted fields (the summary): one for every post.
+
+        Making a Markdown loads every extension, which cost a large site more than reading its
+        kept posts. Pelican resets it before each field it converts (Python-Markdown's way of
+        using one for many documents), and takes its header reader ("meta") out first, each
+        time; a stand-in under that name is there for it to take out.
+        """
+        md = getattr(self, "_kept_header_md", None)
+        if md is None:
+            md = self._kept_header_md = self._markdown()
+        if "meta" not in md.preprocessors:
+            md.preprocessors.register(_NoPreprocessing(md), "meta", 0)
+        return md
+
+
+class _NoPreprocessing(Preprocessor):
+    """Stands where Pelican expects the header reader it removes (it is removed before any use)."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        return lines
 
 
 def _typogrify_shim() -> None:
