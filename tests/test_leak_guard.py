@@ -208,6 +208,44 @@ def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch:
     assert guard().check_texts(texts) == alone_texts and len(forked) == 2 and forked[1] is not None
 
 
+def test_workers_leave_what_is_shown_to_the_parent_which_reads_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settling reads every post and comment the writer shows: once in all, not once in each worker."""
+    import os
+
+    import content_warnings.leak_guard as leak_guard
+    import harbour.workers as workers
+
+    said = "<p>Once: the long night I spent on the bathroom floor counting tiles until the morning.</p>"
+    files = {f"posts/p{n}/index.html": page(f"<p>Post {n}.</p>{said if n % 3 == 0 else ''}") for n in range(12)}
+    files["posts/x/index.html"] = page(gated())
+    files["tag/x/index.html"] = page("<p>the long night I spent on the bathroom floor counting tiles</p>")
+    files["about/index.html"] = page("<p>a second warned passage that nobody shows anywhere at all here</p>")
+    output = site(tmp_path / "site", files)
+    gates = ((WARNED, POST), ("<p>a second warned passage that nobody shows anywhere at all here</p>", POST))
+    # Four posts hold words the writer also shows (theirs to show); the about page leaks.
+    assert len(guard(*gates).check(output)) == 6
+    alone = guard(*gates, shown=(said,)).check(output)
+    assert [p.split(":")[0] for p in alone] == ["about/index.html"]
+
+    settled = tmp_path / "settled"
+    real_settle = LeakGuard._settle
+
+    def settle(self: LeakGuard) -> None:
+        if self._shown:
+            with settled.open("a", encoding="utf-8") as log:
+                log.write(f"{os.getpid()}\n")
+        real_settle(self)
+
+    monkeypatch.setattr(LeakGuard, "_settle", settle)
+    monkeypatch.setattr(leak_guard, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    assert guard(*gates, shown=(said,)).check(output) == alone
+    assert settled.read_text(encoding="utf-8").split() == [str(os.getpid())], "settled once, in this process"
+
+
 def test_a_change_to_what_is_shown_rereads_only_files_holding_warned_words(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -48,7 +48,8 @@ PARALLEL_PAGES = 200  # files to read: below this, forking workers costs more th
 REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered
 
 
-Reader = Callable[[str], tuple[list[str], bool]]  # a name: its leaks, and whether what is shown decided them
+# A name: its leaks, and whether what is shown decided them (None: left to the parent, see _read_all).
+Reader = Callable[[str], tuple[list[str], bool] | None]
 
 
 class Verdicts(Protocol):
@@ -126,6 +127,7 @@ class LeakGuard:
         self._hidden_knowledge = hashlib.sha256()
         self._shown_knowledge = hashlib.sha256()
         self._read_shown = False  # whether the file being read met words the writer also shows
+        self._settle_here = True  # False in forked workers: they leave settling to the parent
 
     @staticmethod
     def _know(knowledge: Any, *parts: str) -> None:
@@ -231,32 +233,56 @@ class LeakGuard:
             verdicts.put(key, {"found": found, "shown": self._shown_knowledge.hexdigest() if read_shown else None})
 
     def _read_all(self, names: list[str], read: Reader) -> Iterator[tuple[str, tuple[list[str], bool]]]:
-        """Each file's (or text's) leaks, read here or, for many, by forked workers sharing what was learnt."""
+        """Each file's (or text's) leaks, read here or, for many, by forked workers sharing what was learnt.
+
+        A worker that meets warned words the writer may also show leaves that file to this
+        process: settling what is shown reads every post and comment the writer shows, and is
+        done once, here, then shared with the workers that read those files again.
+        """
         pool = fork_pool() if len(names) >= PARALLEL_PAGES else None
         if pool is None:
-            yield from ((name, read(name)) for name in names)
+            for name in names:
+                outcome = read(name)
+                assert outcome is not None, "only a forked worker leaves settling to another process"
+                yield name, outcome
             return
         global _forked
         self._learn()  # before the workers are forked: they share it
         _forked = read
+        self._settle_here = False  # in the workers about to be forked
         try:
             with pool:
                 results = list(pool.map(_read_in_worker, chunks(names, 4 * worker_count())))
         except BrokenProcessPool:  # a worker died: read them here instead
+            self._settle_here = True
             results = [[(name, read(name)) for name in names]]
         finally:
             _forked = None
+            self._settle_here = True
+        unsettled = []
         for chunk in results:
-            yield from chunk
+            for name, outcome in chunk:
+                if outcome is None:
+                    unsettled.append(name)
+                else:
+                    yield name, outcome
+        if unsettled:
+            self._settle()
+            yield from self._read_all(unsettled, read)
 
-    def _read(self, output: Path, page: str) -> tuple[list[str], bool]:
+    def _read(self, output: Path, page: str) -> tuple[list[str], bool] | None:
         """A file's leaks, and whether they followed from what the writer shows too."""
         path = output / page
         return self._reading(lambda: self._check_file(path.read_bytes(), path, page))
 
-    def _reading(self, read: Callable[[], list[str]]) -> tuple[list[str], bool]:
+    def _reading(self, read: Callable[[], list[str]]) -> tuple[list[str], bool] | None:
+        """``read``'s leaks and whether what is shown decided them; None from a worker that left
+        the file to the parent process to settle (see ``_read_all``)."""
         self._read_shown = False
-        found = read()
+        try:
+            found = read()
+        except _SettleFirst:
+            return None
         return found, self._read_shown
 
     def check_texts(self, texts: Mapping[str, str], verdicts: Verdicts | None = None) -> list[str]:
@@ -275,7 +301,7 @@ class LeakGuard:
                 keys[name] = key
             else:
                 found[name] = kept
-        def read(name: str) -> tuple[list[str], bool]:
+        def read(name: str) -> tuple[list[str], bool] | None:
             return self._reading(lambda: self._check_open_text(texts[name], name))
 
         for name, (leaks, read_shown) in self._read_all(list(keys), read):
@@ -348,6 +374,8 @@ class LeakGuard:
                 or addresses & self._settled_addresses.keys():
             self._read_shown = True  # warned words here: what the writer shows decides whether they leak
         if (leaked or leaked_addresses) and self._shown:
+            if not self._settle_here:
+                raise _SettleFirst
             self._settle()
             leaked, leaked_addresses = leaking()
         reported: set[Gate] = set()
@@ -371,7 +399,11 @@ class LeakGuard:
 _forked: Reader | None = None
 
 
-def _read_in_worker(names: list[str]) -> list[tuple[str, tuple[list[str], bool]]]:
+class _SettleFirst(Exception):
+    """In a worker: this file holds warned words the writer may show; the parent settles them once."""
+
+
+def _read_in_worker(names: list[str]) -> list[tuple[str, tuple[list[str], bool] | None]]:
     """In a worker: the leaks of each of ``names``."""
     assert _forked is not None, "the leak guard's workers are forked after it is set"
     return [(name, _forked(name)) for name in names]
