@@ -122,8 +122,6 @@ class LeakGuard:
         self._line_words: dict[str, list[str]] = {}  # the chrome of every page is the same few lines
         self._settled: dict[int, tuple[Gate, ...]] = {}  # warned runs the writer also shows openly
         self._settled_addresses: dict[str, tuple[Gate, ...]] = {}
-        self._asked: set[int] = set()  # warned runs already looked for in what is shown
-        self._asked_addresses: set[str] = set()
         # What the guard was told, in order: with a file's bytes, what gates hide decides its
         # verdict; what the writer shows matters too only where the file holds warned words.
         self._hidden_knowledge = hashlib.sha256()
@@ -180,38 +178,20 @@ class LeakGuard:
             self._know(self._shown_knowledge, html)
             self._shown.append(html)
 
-    def _settle(self, runs: Mapping[int, tuple[str, ...]], addresses: set[str]) -> None:
-        """Of warned ``runs`` (their words by hash) and ``addresses`` met outside their gates, those
-        the writer also shows openly are theirs to show: not a leak anywhere.
+    def _settle(self) -> None:
+        """Words the writer also shows openly are theirs to show: they are not a leak anywhere.
 
-        Asked only for what some file holds (on a site without leaks, the usual case, nothing
-        shown is read at all), and once a build for each run. What is shown is all the
-        writer's visible posts and every open comment: only the pieces holding a run's
-        *anchor*, its longest word of plain letters and digits, are read. A piece that holds a
-        run holds its anchor, in its markup as in its text, unless the writer spelt those letters
-        as character references; such a piece is skipped, and the run stays warned: the skip can
-        report a leak that is not there, never hide one.
+        Done only once some page holds warned words: on a site without leaks (the usual case)
+        nothing of what is shown needs reading at all.
         """
-        runs = {run: words for run, words in runs.items() if run not in self._asked}
-        addresses = addresses - self._asked_addresses
-        self._asked.update(runs)
-        self._asked_addresses |= addresses
-        if not runs and not addresses:
-            return
-        anchors = {_anchor(words) for words in runs.values()}
-        read_every_piece = bool(addresses) or None in anchors
         for html in self._shown:
-            if not read_every_piece:
-                folded = html.casefold()
-                if not any(anchor in folded for anchor in anchors):
-                    continue
             tree = parse_fragment(html)
-            for run in known(words(_html_text(tree)), runs):
-                if run in self._warned:
-                    self._settled[run] = self._warned.pop(run)
-            for address in _addresses(tree) & addresses:
+            for run in known(words(_html_text(tree)), self._warned):
+                self._settled[run] = self._warned.pop(run)
+            for address in _addresses(tree):
                 if address in self._warned_addresses:
                     self._settled_addresses[address] = self._warned_addresses.pop(address)
+        self._shown.clear()
 
     def check(self, output: Path, verdicts: Verdicts | None = None) -> list[str]:
         """Every leak in the site written to ``output``, one sentence each (none: the promise holds).
@@ -286,10 +266,9 @@ class LeakGuard:
                     unsettled.append(name)
                 else:
                     yield name, outcome
-        for name in unsettled:  # here, where what is shown is settled once for all of them
-            outcome = read(name)
-            assert outcome is not None, "this process settles what it meets"
-            yield name, outcome
+        if unsettled:
+            self._settle()
+            yield from self._read_all(unsettled, read)
 
     def _read(self, output: Path, page: str) -> tuple[list[str], bool] | None:
         """A file's leaks, and whether they followed from what the writer shows too."""
@@ -394,10 +373,10 @@ class LeakGuard:
         if leaked or leaked_addresses or (self._settled and known(tokens, self._settled)) \
                 or addresses & self._settled_addresses.keys():
             self._read_shown = True  # warned words here: what the writer shows decides whether they leak
-        if self._shown and (leaked - self._asked or set(leaked_addresses) - self._asked_addresses):
+        if (leaked or leaked_addresses) and self._shown:
             if not self._settle_here:
                 raise _SettleFirst
-            self._settle(_run_words(tokens, leaked), set(leaked_addresses))
+            self._settle()
             leaked, leaked_addresses = leaking()
         reported: set[Gate] = set()
         for start, end in _stretches(tokens, leaked):
@@ -434,21 +413,6 @@ def _at_most(found: list[str], page: str) -> list[str]:
     if len(found) <= MOST_PER_PAGE:
         return found
     return [*found[:MOST_PER_PAGE], f"{page}: and {len(found) - MOST_PER_PAGE} more leaks of warned text"]
-
-
-def _run_words(tokens: list[str], found: set[int]) -> dict[int, tuple[str, ...]]:
-    """The words of each run of ``found`` (by hash) that stands in ``tokens``."""
-    return {
-        run: words
-        for words in map(tuple, (tokens[start:start + RUN] for start in range(len(tokens) - RUN + 1)))
-        if (run := hash(words)) in found
-    }
-
-
-def _anchor(run: tuple[str, ...]) -> str | None:
-    """The run's longest word of plain letters and digits (what its markup must spell too), or None."""
-    plain = [word for word in run if word.isascii() and word.isalnum()]
-    return max(plain, key=len) if plain else None
 
 
 def _stretches(tokens: list[str], leaked: set[int]) -> list[tuple[int, int]]:
