@@ -135,3 +135,27 @@ def test_without_the_build_memo_every_part_is_indexed_and_none_kept(
         build(content, output, SEARCH={"part_pages": 1}, PLUGINS=plugins)
     assert len(pagefind_runs) == 2 * len(bundles(output))
     assert not (tmp_path / "cache" / PARTS_FOLDER).exists()
+
+
+def test_a_kept_part_that_goes_missing_while_copied_is_indexed_after_all(
+    content: Path, tmp_path: Path, pagefind_runs: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another build clearing the store meanwhile costs time, never a part of the index."""
+    output = tmp_path / "output"
+    build(content, output, SEARCH={"part_pages": 1})
+    first = sorted(fragments_by_url(output))
+    parts = len(pagefind_runs)
+    pagefind_runs.clear()
+    real_copytree = site_search.parts.shutil.copytree
+    vanished: list[str] = []
+
+    def copytree(source: Path, *args: Any, **options: Any) -> Any:
+        if PARTS_FOLDER in str(source) and ".search-parts-" not in str(source) and not vanished:
+            vanished.append(str(source))
+            raise FileNotFoundError(2, "No such file or directory", str(source))
+        return real_copytree(source, *args, **options)
+
+    monkeypatch.setattr(site_search.parts.shutil, "copytree", copytree)
+    build(content, output, SEARCH={"part_pages": 1})
+    assert vanished and len(pagefind_runs) == 1 and parts > 1
+    assert sorted(fragments_by_url(output)) == first

@@ -102,45 +102,54 @@ def index_parts(output: Path, parts: list[Part], *, timeout: float | None = None
 
     Parts to index are indexed two or more at a time (one Pagefind each, on every core). Kept
     parts live in the build memo's folder; with no memo open (the build_memo plugin off) every
-    part is indexed and none is kept.
+    part is indexed and none is kept. Every bundle is first made or copied into a scratch folder
+    of this build's own, so another build clearing the store meanwhile costs time, never a part.
     """
     memo = current_memo()
     store = memo.folder / PARTS_FOLDER if memo is not None else None
     keys = {part: part_key(output, part, memo.fingerprint) for part in parts} if memo is not None else {}
-    ready: dict[Part, Path] = {}
-    missing = []
-    for part in parts:
-        kept = store / keys[part] if store is not None else None
-        if kept is not None and (kept / ENTRY).is_file():
-            ready[part] = kept
-        else:
-            missing.append(part)
     if store is not None:
         store.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".search-parts-", dir=store or output.parent)) if missing else None
+    scratch = Path(tempfile.mkdtemp(prefix=".search-parts-", dir=store or output.parent))
     try:
+        bundles: dict[Part, Path] = {}
+        missing = []
+        for number, part in enumerate(parts):
+            kept = store / keys[part] if store is not None else None
+            try:
+                if kept is not None and (kept / ENTRY).is_file():
+                    bundles[part] = Path(shutil.copytree(kept, scratch / f"kept-{number}"))
+                    continue
+            except OSError:  # removed while being copied: index it after all
+                shutil.rmtree(scratch / f"kept-{number}", ignore_errors=True)
+            missing.append(part)
         if missing:
-            executable = pagefind_executable()
-            options = {} if timeout is None else {"timeout": timeout}
-
-            def index(part: Part) -> Path:
-                folder = Path(tempfile.mkdtemp(dir=scratch))
-                _link_pages(output, part.pages, folder / "site")
-                return index_site(folder / "site", folder / "bundle", executable, **options)
-
-            with ThreadPoolExecutor(max_workers=min(len(missing), worker_count())) as pool:
-                made = dict(zip(missing, pool.map(index, missing)))
-            for part, bundle in made.items():
-                ready[part] = _keep(bundle, store / keys[part]) if store is not None else bundle
-        # The first part's bundle is the folder the others are placed in.
-        for part in parts:
-            shutil.copytree(ready[part], output / part.bundle)
+            bundles.update(_index(output, missing, scratch, timeout))
+            if store is not None:
+                for part in missing:
+                    _keep(bundles[part], store / keys[part], scratch)
+        shutil.rmtree(output / BUNDLE, ignore_errors=True)
+        for part in parts:  # the first part's bundle is the folder the others go in
+            shutil.move(bundles[part], output / part.bundle)
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     if store is not None:
         _forget_unused(store, {keys[part] for part in parts})
     return IndexRun(len(parts), len(missing), sum(len(part.pages) for part in parts))
+
+
+def _index(output: Path, parts: list[Part], scratch: Path, timeout: float | None) -> dict[Part, Path]:
+    """Each of ``parts`` indexed by a Pagefind of its own, as many at a time as there are cores."""
+    executable = pagefind_executable()
+    options = {} if timeout is None else {"timeout": timeout}
+
+    def index(part: Part) -> Path:
+        folder = Path(tempfile.mkdtemp(dir=scratch))
+        _link_pages(output, part.pages, folder / "site")
+        return index_site(folder / "site", folder / "bundle", executable, **options)
+
+    with ThreadPoolExecutor(max_workers=min(len(parts), worker_count())) as pool:
+        return dict(zip(parts, pool.map(index, parts)))
 
 
 def _link_pages(output: Path, pages: tuple[str, ...], site: Path) -> None:
@@ -154,14 +163,14 @@ def _link_pages(output: Path, pages: tuple[str, ...], site: Path) -> None:
             shutil.copyfile(output / page, target)
 
 
-def _keep(bundle: Path, kept: Path) -> Path:
-    """Move a new bundle to its place in the store (whole, by one rename), unless one is there already."""
+def _keep(bundle: Path, kept: Path, scratch: Path) -> None:
+    """A copy of a new bundle in the store, put in place whole (by one rename), unless one is there."""
+    copy = Path(shutil.copytree(bundle, Path(tempfile.mkdtemp(dir=scratch)) / "copy"))
     try:
-        bundle.rename(kept)
+        copy.rename(kept)
     except OSError:
         if not (kept / ENTRY).is_file():  # not another build's finished copy: report the real problem
             raise
-    return kept
 
 
 def _forget_unused(store: Path, used: set[str]) -> None:
