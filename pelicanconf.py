@@ -57,7 +57,7 @@ OUTPUT_PATH = "output"
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["safety", "writing", "trigger_tags", "content_warnings", "comments", "post_navigation",
-           "search_engines", "minify", "site_search", "build_memo"]
+           "search_engines", "minify", "site_search", "build_memo", "url_memo"]
 DELETE_OUTPUT_DIRECTORY = False
 
 # Root-relative links ("/tag/grief/"): they work from any page, the 404 page included.

@@ -57,6 +57,15 @@ def html_pages(output: Path) -> list[Path]:
     return sorted(output.rglob("*.html"))
 
 
+def site_files(output: Path) -> dict[str, bytes]:
+    """Every file a build wrote, by its path in the site, but Pagefind's (written in a new order each run)."""
+    return {
+        str(path.relative_to(output)): path.read_bytes()
+        for path in output.rglob("*")
+        if path.is_file() and path.relative_to(output).parts[0] != "pagefind"
+    }
+
+
 def file_for_url(output: Path, url: str, site_url: str = "") -> Path | None:
     """The output file a URL of this site maps to, or None for another site's URL."""
     if site_url and url.startswith(site_url):

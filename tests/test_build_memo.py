@@ -20,7 +20,7 @@ from conftest import DEV_SETTINGS, ROOT, build_into
 from content_warnings.markdown_ext import PassageBounds
 from harbour.errors import HarbourError
 from harbour.memo import MEMO_FILE, BuildMemo, code_fingerprint, digest
-from site_pages import shown_text
+from site_pages import shown_text, site_files
 
 RUPTURE = "posts/2024/06/the-first-rupture/index.html"
 BOUNDARIES = "posts/{}/boundaries-are-not-walls/index.html"
@@ -211,12 +211,7 @@ def test_workers_make_what_the_build_would_and_the_site_is_the_same(
     assert "markdown 0 reused" not in line and "by workers" in line
     counts = memo_counts(caplog)
     assert counts["markdown"][1] == 0 and counts["typogrify"][1] == 0 and counts["comment-html"][1] == 0, line
-
-    def pages(site: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*")
-                if p.is_file() and "pagefind" not in p.parts}
-
-    assert pages(helped) == pages(alone)
+    assert site_files(helped) == site_files(alone)
 
 
 def test_headers_kept_in_the_memo_are_read_as_pelican_reads_them(tmp_path: Path) -> None:

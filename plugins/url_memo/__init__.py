@@ -1,0 +1,3 @@
+from url_memo.url_memo import register
+
+__all__ = ["register"]
