@@ -188,3 +188,31 @@ def test_no_draft_of_any_kind_reaches_the_published_site(tmp_path: Path) -> None
     carrying = [str(p.relative_to(output)) for p in output.rglob("*") if p.is_file() and marker in p.read_bytes().decode(
         "utf-8", "replace")]
     assert carrying == []
+
+
+def test_a_process_that_builds_again_keeps_nothing_of_the_last_build(tmp_path: Path) -> None:
+    """livereload builds on every save in one process: no build's posts may stay in its memory."""
+    import gc
+    import weakref
+
+    from pelican import signals
+    from pelican.contents import Article
+
+    from conftest import build_into
+
+    made: list[weakref.ref[Article]] = []
+
+    def keep(content: object) -> None:
+        if isinstance(content, Article):
+            made.append(weakref.ref(content))
+
+    signals.content_object_init.connect(keep)
+    try:
+        build_into(tmp_path / "output")
+        first = list(made)
+        build_into(tmp_path / "output")
+    finally:
+        signals.content_object_init.disconnect(keep)
+    gc.collect()
+    assert first and len(made) > len(first)
+    assert [ref for ref in first if ref() is not None] == [], "the first build's posts are still in memory"

@@ -233,9 +233,25 @@ def build_report(
             _swap_in(staging, output)
         finally:
             finish_memo(save=False)  # a run that stopped part-way keeps the last whole memo
+            _forget_pelican_memos()
             shutil.rmtree(staging, ignore_errors=True)
     processed = re.search(r"Processed (.*?)\.?\s*$", " ".join(console.text.split()))
     return BuildReport(settings, log.warnings, processed.group(1) if processed else "")
+
+
+def _forget_pelican_memos() -> None:
+    """Empty what Pelican memoises of every post and page (its content and summary, by post).
+
+    Pelican keeps those in one dict on its Content class, never emptied: in a process that
+    builds again and again (livereload on every save, the test suite), each build's posts,
+    with their comments and everything they hold, stayed in memory for good.
+    """
+    from pelican.contents import Content
+
+    for name in ("get_content", "get_summary"):
+        cache = getattr(Content.__dict__.get(name), "cache", None)
+        if isinstance(cache, dict):
+            cache.clear()
 
 
 @contextmanager
