@@ -80,7 +80,7 @@ def _post_comments(articles: Iterable[Any], settings: Mapping[str, Any]) -> list
     return [
         PostComments(
             a.slug, Markup(a.title).striptags(), f"{site}/{a.url}", a.comments,
-            content_warnings=tuple(a.comments_warnings),
+            content_warnings=tuple(a.comments_warnings), date=getattr(a, "date", None),
         )
         for a in first_versions.values()
     ]

@@ -494,3 +494,16 @@ def test_an_approved_comment_over_the_length_limits_fails_the_build_naming_the_l
     (content / "comments" / "first-post" / "aaa111.md").unlink()
     output = build_comments_site(tmp_path, content, length_limits={"author": 90, "body": 6000})
     assert "y" * 6000 in article_html(output, "second-post")  # within the writer's own limits
+
+
+def test_a_feed_without_comments_is_dated_by_its_post_not_by_the_build() -> None:
+    """Else its bytes change on every build, and a reader's feed says "updated" with nothing new."""
+    from datetime import datetime, timezone
+
+    from comments.render.feeds import PostComments, comments_atom
+
+    written = datetime(2024, 3, 1, 9, 30, tzinfo=timezone.utc)
+    post = PostComments("tea", "Tea", "https://example.org/posts/tea/", [], date=written)
+    feed = comments_atom([post], title="Comments on Tea", link=post.url, feed_url="https://example.org/f.xml")
+    updated = ET.fromstring(feed).find(f"{ATOM}updated")
+    assert updated is not None and updated.text == "2024-03-01T09:30:00+00:00"

@@ -35,6 +35,8 @@ class PostComments:
     # The trigger tags of the post's gates, all its versions together: its comments wait
     # behind them on every version's page.
     content_warnings: tuple[str, ...] = ()
+    # When the post was written: a feed without comments yet was last updated then.
+    date: datetime | None = None
 
 
 def _public_entry(node: CommentNode, post: PostComments) -> dict[str, Any]:
@@ -82,6 +84,19 @@ def _feed_body(node: CommentNode, post: PostComments, link: str) -> str:
 
 
 
+class _QuietAtom1Feed(Atom1Feed):
+    """An Atom feed whose <updated>, with no entries, is a given date rather than now."""
+
+    def __init__(self, *args: Any, when_empty: datetime | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.when_empty = when_empty
+
+    def latest_post_date(self) -> datetime:
+        if not self.items and self.when_empty is not None:
+            return self.when_empty
+        return super().latest_post_date()
+
+
 def comments_atom(
     posts: Iterable[PostComments],
     *,
@@ -91,8 +106,16 @@ def comments_atom(
     language: str = "en",
     max_items: int | None = None,
 ) -> str:
-    """An Atom feed of the given posts' comments, newest first."""
-    feed = Atom1Feed(title=title, link=link, description="", feed_url=feed_url, language=language)
+    """An Atom feed of the given posts' comments, newest first.
+
+    A feed without comments is dated by its newest post: feedgenerator would give it the time of
+    the build, changing its bytes on every build (and a reader's feed would say "updated").
+    """
+    posts = list(posts)
+    feed = _QuietAtom1Feed(
+        title=title, link=link, description="", feed_url=feed_url, language=language,
+        when_empty=max((post.date for post in posts if post.date is not None), default=None),
+    )
     entries: list[tuple[datetime, str, CommentNode, PostComments]] = [
         (node.date, node.id, node, post) for post in posts for node in walk(post.nodes)
     ]
