@@ -242,7 +242,17 @@ def test_workers_leave_what_is_shown_to_the_parent_which_reads_it_once(
     monkeypatch.setattr(leak_guard, "PARALLEL_PAGES", 1)
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    readers = tmp_path / "readers"
+    real_read = LeakGuard._read
+
+    def read(self: LeakGuard, output: Path, name: str) -> Any:
+        with readers.open("a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
+        return real_read(self, output, name)
+
+    monkeypatch.setattr(LeakGuard, "_read", read)
     assert guard(*gates, shown=(said,)).check(output) == alone
+    assert set(readers.read_text(encoding="utf-8").split()) - {str(os.getpid())}, "workers read files"
     assert settled.read_text(encoding="utf-8").split() == [str(os.getpid())], "settled once, in this process"
 
 

@@ -159,3 +159,35 @@ def test_a_kept_part_that_goes_missing_while_copied_is_indexed_after_all(
     build(content, output, SEARCH={"part_pages": 1})
     assert vanished and len(pagefind_runs) == 1 and parts > 1
     assert sorted(fragments_by_url(output)) == first
+
+
+def test_a_half_made_kept_part_is_replaced_and_a_killed_builds_leftovers_removed(
+    content: Path, tmp_path: Path, pagefind_runs: list[list[str]]
+) -> None:
+    output = tmp_path / "output"
+    build(content, output, SEARCH={"part_pages": 1})
+    first = fragments_by_url(output)
+    kept = tmp_path / "cache" / PARTS_FOLDER
+    broken = sorted(kept.iterdir())[0]
+    (broken / "pagefind-entry.json").unlink()  # as a copy interrupted part-way would leave it
+    leftover = kept / ".search-parts-999999999-abc"  # the scratch folder of a build killed outright
+    (leftover / "copy").mkdir(parents=True)
+    pagefind_runs.clear()
+    build(content, output, SEARCH={"part_pages": 1})
+    assert len(pagefind_runs) == 1, "the broken part is indexed again"
+    assert (broken / "pagefind-entry.json").is_file() and fragments_by_url(output) == first
+    assert not leftover.exists()
+
+
+def test_the_index_follows_the_command_line_alone(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind reads a pagefind.yml where it runs, and PAGEFIND_* variables: neither may change
+    what a build indexes (nor, then, what a kept part holds)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pagefind.yml").write_text("exclude_selectors: ['p']\n", encoding="utf-8")
+    monkeypatch.setenv("PAGEFIND_FORCE_LANGUAGE", "fr")
+    output = build(content, tmp_path / "output")
+    fragments = list(read_fragments(output))
+    assert fragments and all("/fragment/en_" in fragment.file for fragment in fragments)
+    assert OPEN_BODY in fragments_by_url(output)["/posts/2024/03/open-post/"]["content"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
@@ -76,8 +77,13 @@ def index_site(site: Path, bundle: Path, executable: Path | None = None, *, time
     Any failure is one HarbourError line, with Pagefind's own last words when it gave some.
     """
     command = pagefind_command(executable or pagefind_executable(), site, bundle)
+    # Pagefind also reads a pagefind.yml (or .toml, .json) in its working folder and PAGEFIND_*
+    # variables: its options are this command line alone, so the same pages make the same index.
+    environment = {name: value for name, value in os.environ.items() if not name.upper().startswith("PAGEFIND_")}
     try:
-        finished = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+        finished = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False, cwd=site, env=environment
+        )
     except subprocess.TimeoutExpired:
         message = f"site search: Pagefind took more than {timeout:.0f} s to index the site and was stopped"
         raise HarbourError(message) from None

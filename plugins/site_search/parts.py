@@ -38,6 +38,9 @@ from site_search.pagefind import BUNDLE, EXCLUDED_SELECTORS, index_site, pagefin
 logger = logging.getLogger(__name__)
 
 PARTS_FOLDER = "search-index"  # in the build memo's folder: one folder per kept part, named by its key
+# A build's own folders in the store start with a dot: its scratch folder and what it is removing,
+# named with its process id, so that what a killed build left behind can be told and removed.
+SCRATCH = ".search-parts-"
 ENTRY = "pagefind-entry.json"  # the file every whole bundle has (Pagefind writes it last)
 
 
@@ -110,7 +113,8 @@ def index_parts(output: Path, parts: list[Part], *, timeout: float | None = None
     keys = {part: part_key(output, part, memo.fingerprint) for part in parts} if memo is not None else {}
     if store is not None:
         store.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".search-parts-", dir=store or output.parent))
+        _remove_leftovers(store)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=store or output.parent))
     try:
         bundles: dict[Part, Path] = {}
         missing = []
@@ -164,18 +168,54 @@ def _link_pages(output: Path, pages: tuple[str, ...], site: Path) -> None:
 
 
 def _keep(bundle: Path, kept: Path, scratch: Path) -> None:
-    """A copy of a new bundle in the store, put in place whole (by one rename), unless one is there."""
+    """A copy of a new bundle in the store, put in place whole (by one rename), unless one is there.
+
+    Folders under a key are only ever made and removed by one rename each, so each is whole; one
+    that is not (a copy made by hand, a disk error) is set aside and replaced.
+    """
     copy = Path(shutil.copytree(bundle, Path(tempfile.mkdtemp(dir=scratch)) / "copy"))
     try:
         copy.rename(kept)
     except OSError:
-        if not (kept / ENTRY).is_file():  # not another build's finished copy: report the real problem
-            raise
+        if (kept / ENTRY).is_file():  # another build's finished copy
+            return
+        _remove(kept, scratch)
+        copy.rename(kept)
+
+
+def _remove(folder: Path, scratch: Path) -> None:
+    """Take ``folder`` out of the store by one rename, then delete it: never half a part under a key."""
+    try:
+        folder.rename(Path(tempfile.mkdtemp(dir=scratch)) / "removed")
+    except FileNotFoundError:
+        return
 
 
 def _forget_unused(store: Path, used: set[str]) -> None:
     """Only the parts this build used are kept: one site's worth, never more."""
-    for folder in store.iterdir():
-        if folder.name not in used and not folder.name.startswith(".search-parts-"):
-            shutil.rmtree(folder, ignore_errors=True)
+    gone = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=store))
+    try:
+        for folder in store.iterdir():
+            if folder.name not in used and not folder.name.startswith(SCRATCH):
+                _remove(folder, gone)
+    finally:
+        shutil.rmtree(gone, ignore_errors=True)
     logger.debug("site search: %d parts kept in %s", len(used), store)
+
+
+def _remove_leftovers(store: Path) -> None:
+    """The scratch folders of builds that were killed (their process is gone)."""
+    for folder in store.glob(f"{SCRATCH}*"):
+        pid = folder.name[len(SCRATCH):].split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
