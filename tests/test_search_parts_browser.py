@@ -51,19 +51,29 @@ def whole_url(dev_site: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("query", ["the", "gran", "tea walk", "cardi", "zzyzx"])
-def test_parts_answer_as_one_whole_index_does(open_browser_page: Any, whole_url: str, query: str) -> None:
+@pytest.mark.parametrize(("query", "hidden"), [
+    ("the", ""), ("gran", ""), ("tea walk", ""), ("cardi", ""), ("zzyzx", ""), ("the", "grief"), ("gran", "death"),
+])
+def test_parts_answer_as_one_whole_index_does(
+    open_browser_page: Any, whole_url: str, query: str, hidden: str
+) -> None:
     """The same counts, and (when all are shown) the same posts: words in only some parts,
-    in every part, in none, and the start of a word as a reader types it."""
+    in every part, in none, the start of a word as a reader types it, and with a topic hidden
+    (the note on hidden results too)."""
     answers = []
     for base_url in (whole_url, None):
         visit = open_browser_page()
         visit.base_url = base_url or visit.base_url
+        if hidden:
+            set_preferences(visit, {hidden: "hide"})
         page = search(visit, query)
-        answers.append((page.get_by_role("status").inner_text(), sorted(result_links(page))))
+        note = page.locator("[data-search-hidden-note]")
+        answers.append((page.get_by_role("status").inner_text(), sorted(result_links(page)),
+                        note.inner_text() if note.is_visible() else ""))
         assert_stayed_on_the_site(visit)
-    (whole_status, whole_links), (parts_status, parts_links) = answers
-    assert parts_status == whole_status
+    (whole_status, whole_links, whole_note), (parts_status, parts_links, parts_note) = answers
+    assert parts_status == whole_status and parts_note == whole_note
+    assert bool(whole_note) == bool(hidden), "a hidden post holds the word searched for"
     if "shown" not in whole_status:  # every result is listed: the very same posts
         assert parts_links == whole_links
 
