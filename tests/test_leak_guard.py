@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from content_warnings.gate import GateTag, render_gate
-from content_warnings.leak_guard import RUN, Gate, LeakGuard
+from content_warnings.leak_guard import RUN, SETTLING_NEEDED, Gate, LeakGuard
 
 WARNED = "<p>the long night I spent on the bathroom floor counting tiles until the morning</p>"
 PHRASE = "the long night i spent on the bathroom floor counting tiles until the morning"  # as the guard reports them
@@ -151,6 +151,9 @@ class Kept(dict):
     def put(self, key: str, value: object) -> None:
         self[key] = value
 
+    def __len__(self) -> int:  # the verdicts alone, not the guard's note on settling
+        return len([key for key in self if key != SETTLING_NEEDED])
+
 
 def test_a_kept_verdict_is_used_only_for_the_same_bytes_under_the_same_warnings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -208,52 +211,87 @@ def test_workers_find_the_same_leaks_as_one_process(tmp_path: Path, monkeypatch:
     assert guard().check_texts(texts) == alone_texts and len(forked) == 2 and forked[1] is not None
 
 
-def test_workers_leave_what_is_shown_to_the_parent_which_reads_it_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Settling reads every post and comment the writer shows: once in all, not once in each worker."""
+SAID = "<p>Once: the long night I spent on the bathroom floor counting tiles until the morning.</p>"
+SECOND = "<p>a second warned passage that nobody shows anywhere at all here</p>"
+
+
+@pytest.fixture
+def settling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, list[str]]:
+    """A site where four posts hold warned words the writer also shows and one page leaks, and
+    its leaks found by one process; from then on read by two forked workers, each file read and
+    each settling logged with its process id."""
     import os
 
     import content_warnings.leak_guard as leak_guard
     import harbour.workers as workers
 
-    said = "<p>Once: the long night I spent on the bathroom floor counting tiles until the morning.</p>"
-    files = {f"posts/p{n}/index.html": page(f"<p>Post {n}.</p>{said if n % 3 == 0 else ''}") for n in range(12)}
+    files = {f"posts/p{n}/index.html": page(f"<p>Post {n}.</p>{SAID if n % 3 == 0 else ''}") for n in range(12)}
     files["posts/x/index.html"] = page(gated())
     files["tag/x/index.html"] = page("<p>the long night I spent on the bathroom floor counting tiles</p>")
-    files["about/index.html"] = page("<p>a second warned passage that nobody shows anywhere at all here</p>")
+    files["about/index.html"] = page(SECOND)
     output = site(tmp_path / "site", files)
-    gates = ((WARNED, POST), ("<p>a second warned passage that nobody shows anywhere at all here</p>", POST))
-    # Four posts hold words the writer also shows (theirs to show); the about page leaks.
-    assert len(guard(*gates).check(output)) == 6
-    alone = guard(*gates, shown=(said,)).check(output)
+    assert len(guard((WARNED, POST), (SECOND, POST)).check(output)) == 6
+    alone = guard((WARNED, POST), (SECOND, POST), shown=(SAID,)).check(output)
     assert [p.split(":")[0] for p in alone] == ["about/index.html"]
-
-    settled = tmp_path / "settled"
-    real_settle = LeakGuard._settle
+    log = tmp_path / "log"
+    real_settle, real_read = LeakGuard._settle, LeakGuard._read
 
     def settle(self: LeakGuard) -> None:
         if self._shown:
-            with settled.open("a", encoding="utf-8") as log:
-                log.write(f"{os.getpid()}\n")
+            with log.open("a", encoding="utf-8") as file:
+                file.write(f"{os.getpid()} settle\n")
         real_settle(self)
 
+    def read(self: LeakGuard, output: Path, name: str) -> Any:
+        with log.open("a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()} {name}\n")
+        return real_read(self, output, name)
+
     monkeypatch.setattr(LeakGuard, "_settle", settle)
+    monkeypatch.setattr(LeakGuard, "_read", read)
     monkeypatch.setattr(leak_guard, "PARALLEL_PAGES", 1)
     monkeypatch.setattr(workers.threading, "active_count", lambda: 1)
     monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    readers = tmp_path / "readers"
-    real_read = LeakGuard._read
+    return output, log, alone
 
-    def read(self: LeakGuard, output: Path, name: str) -> Any:
-        with readers.open("a", encoding="utf-8") as log:
-            log.write(f"{os.getpid()}\n")
-        return real_read(self, output, name)
 
-    monkeypatch.setattr(LeakGuard, "_read", read)
-    assert guard(*gates, shown=(said,)).check(output) == alone
-    assert set(readers.read_text(encoding="utf-8").split()) - {str(os.getpid())}, "workers read files"
-    assert settled.read_text(encoding="utf-8").split() == [str(os.getpid())], "settled once, in this process"
+def logged(log: Path) -> list[tuple[int, str]]:
+    lines = log.read_text(encoding="utf-8").split("\n") if log.exists() else []
+    log.unlink(missing_ok=True)
+    return [(int(pid), what) for pid, what in (line.split(" ", 1) for line in lines if line)]
+
+
+def test_workers_leave_what_is_shown_to_the_parent_which_reads_it_once(
+    settling: tuple[Path, Path, list[str]],
+) -> None:
+    """Settling reads every post and comment the writer shows: once in all, not once in each worker."""
+    import os
+
+    output, log, alone = settling
+    assert guard((WARNED, POST), (SECOND, POST), shown=(SAID,)).check(output) == alone
+    events = logged(log)
+    assert {pid for pid, what in events if what != "settle"} - {os.getpid()}, "workers read files"
+    assert [pid for pid, what in events if what == "settle"] == [os.getpid()], "settled once, in this process"
+
+
+def test_when_the_last_build_needed_settling_it_comes_first_and_no_file_is_read_twice(
+    settling: tuple[Path, Path, list[str]],
+) -> None:
+    import os
+
+    output, log, alone = settling
+    kept = Kept()
+    assert guard((WARNED, POST), (SECOND, POST), shown=(SAID,)).check(output, kept) == alone
+    assert kept[SETTLING_NEEDED] is True
+    names = [what for _, what in logged(log) if what != "settle"]
+    assert len(names) > len(set(names)), "without the note, the files holding shown words are read twice"
+    # Another warning (an edited warned post): every file is read again, and settled first.
+    third = ("<p>a third warned passage, added by an edit to a warned post today</p>", POST)
+    assert guard((WARNED, POST), (SECOND, POST), third, shown=(SAID,)).check(output, kept) == alone
+    events = logged(log)
+    names = [what for _, what in events if what != "settle"]
+    assert len(names) == len(set(names)) == 15, "each file read once"
+    assert events[0] == (os.getpid(), "settle"), "settled before the workers were forked"
 
 
 def test_a_change_to_what_is_shown_rereads_only_files_holding_warned_words(

@@ -46,6 +46,7 @@ FIX = (
 MOST_PER_PAGE = 3  # leaks reported per page: enough to find the cause, few enough to read
 PARALLEL_PAGES = 200  # files to read: below this, forking workers costs more than it saves
 REMEMBERED_LINE = 160  # characters: longer lines are read each time, not remembered
+SETTLING_NEEDED = "settling needed"  # the verdicts' entry: whether the last build's pages needed settling
 
 
 # A name: its leaks, and whether what is shown decided them (None: left to the parent, see _read_all).
@@ -128,6 +129,7 @@ class LeakGuard:
         self._shown_knowledge = hashlib.sha256()
         self._read_shown = False  # whether the file being read met words the writer also shows
         self._settle_here = True  # False in forked workers: they leave settling to the parent
+        self._needs_settling = False  # whether some file's verdict follows from what is shown
 
     @staticmethod
     def _know(knowledge: Any, *parts: str) -> None:
@@ -214,10 +216,31 @@ class LeakGuard:
                 keys[page] = key
             else:
                 found[page] = kept
+        self._settle_early(verdicts, len(keys))
         for page, (leaks, read_shown) in self._read_all(list(keys), lambda page: self._read(output, page)):
             found[page] = leaks
             self._keep(verdicts, keys[page], leaks, read_shown)
+        self._note_settling(verdicts)
         return [problem for page in pages for problem in _at_most(found[page], page)]
+
+    def _settle_early(self, verdicts: Verdicts | None, reading: int) -> None:
+        """Settle what is shown before workers are forked, when the last build's verdicts needed it.
+
+        A worker that meets words the writer may show leaves that file to this process, which
+        settles them and reads the file again; on a site where many pages hold such words (an
+        address written both inside a warning and openly, say) that is much reading twice. The
+        last build's need is the best guess of this one's: it decides only when what is shown
+        is settled, never whether.
+        """
+        if verdicts is not None and verdicts.get(SETTLING_NEEDED) and self._shown and reading >= PARALLEL_PAGES:
+            self._learn()
+            self._settle()
+
+    def _note_settling(self, verdicts: Verdicts | None) -> None:
+        """Keep, for the next build, whether any page's verdict followed from what is shown (the
+        pages decide: the search index's entries are few and rarely hold such words)."""
+        if verdicts is not None and verdicts.get(SETTLING_NEEDED) != self._needs_settling:
+            verdicts.put(SETTLING_NEEDED, self._needs_settling)
 
     def _key(self, name: str, data: bytes) -> str:
         return hashlib.sha256(f"{self._hidden_knowledge.hexdigest()}\0{name}\0".encode() + data).hexdigest()
@@ -226,9 +249,11 @@ class LeakGuard:
         kept = verdicts.get(key) if verdicts is not None else None
         if not isinstance(kept, dict) or kept.get("shown") not in (None, self._shown_knowledge.hexdigest()):
             return None
+        self._needs_settling = self._needs_settling or kept.get("shown") is not None
         return list(kept["found"])
 
     def _keep(self, verdicts: Verdicts | None, key: str, found: list[str], read_shown: bool) -> None:
+        self._needs_settling = self._needs_settling or read_shown
         if verdicts is not None:
             verdicts.put(key, {"found": found, "shown": self._shown_knowledge.hexdigest() if read_shown else None})
 
@@ -304,6 +329,7 @@ class LeakGuard:
         def read(name: str) -> tuple[list[str], bool] | None:
             return self._reading(lambda: self._check_open_text(texts[name], name))
 
+        self._settle_early(verdicts, len(keys))
         for name, (leaks, read_shown) in self._read_all(list(keys), read):
             found[name] = leaks
             self._keep(verdicts, keys[name], leaks, read_shown)
