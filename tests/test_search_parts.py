@@ -191,3 +191,17 @@ def test_the_index_follows_the_command_line_alone(
     fragments = list(read_fragments(output))
     assert fragments and all("/fragment/en_" in fragment.file for fragment in fragments)
     assert OPEN_BODY in fragments_by_url(output)["/posts/2024/03/open-post/"]["content"]
+
+
+def test_pagefind_is_given_folders_relative_to_where_the_build_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer's settings name folders relative to the project (OUTPUT_PATH = "output")."""
+    from site_search.pagefind import index_site
+
+    page = tmp_path / "site" / "posts" / "tea" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<html><body data-pagefind-body><p>Tea by the window.</p></body></html>", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    bundle = index_site(Path("site"), Path("bundle"))
+    assert bundle == tmp_path / "bundle" and (bundle / "pagefind-entry.json").is_file()

@@ -76,6 +76,8 @@ def index_site(site: Path, bundle: Path, executable: Path | None = None, *, time
 
     Any failure is one HarbourError line, with Pagefind's own last words when it gave some.
     """
+    # Absolute: Pagefind runs in ``site`` itself, where a relative path would mean another folder.
+    site, bundle = Path(site).absolute(), Path(bundle).absolute()
     command = pagefind_command(executable or pagefind_executable(), site, bundle)
     # Pagefind also reads a pagefind.yml (or .toml, .json) in its working folder and PAGEFIND_*
     # variables: its options are this command line alone, so the same pages make the same index.
