@@ -81,6 +81,11 @@ def pagefind_runs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return runs
 
 
+def build_in_parts(content: Path, output: Path, **overrides: object) -> Path:
+    """The test site built with a part for every page (hashes put some pages in one part)."""
+    return build(content, output, SEARCH={"part_pages": 1}, **overrides)
+
+
 def bundles(output: Path) -> list[str]:
     return sorted(p.parent.relative_to(output).as_posix() + "/" for p in output.rglob("pagefind-entry.json"))
 
@@ -88,7 +93,7 @@ def bundles(output: Path) -> list[str]:
 def test_a_site_in_parts_indexes_every_page_once_and_the_search_page_merges_them(
     content: Path, tmp_path: Path, pagefind_runs: list[list[str]]
 ) -> None:
-    output = build(content, tmp_path / "output", SEARCH={"part_pages": 1})
+    output = build_in_parts(content, tmp_path / "output")
     found = bundles(output)
     assert len(found) > 1 and found[0] == "pagefind/" and len(pagefind_runs) == len(found)
     fragments = list(read_fragments(output))
@@ -103,20 +108,20 @@ def test_a_rebuild_indexes_again_only_the_part_whose_page_changed(
     content: Path, tmp_path: Path, pagefind_runs: list[list[str]]
 ) -> None:
     output = tmp_path / "output"
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     parts = len(pagefind_runs)
     kept = tmp_path / "cache" / PARTS_FOLDER
     assert len(list(kept.iterdir())) == parts
 
     pagefind_runs.clear()
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     assert pagefind_runs == [], "nothing changed: every part is kept"
     assert OPEN_BODY in fragments_by_url(output)["/posts/2024/03/open-post/"]["content"]
 
     post = content / "posts" / "open.md"
     post.write_text(post.read_text(encoding="utf-8") + "\nA new line, saltmarshdawn, written later.\n",
                     encoding="utf-8")
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     (run,) = pagefind_runs  # the part holding the edited post, and no other
     assert "posts/2024/03/open-post/index.html" in run and len(run) < 4
     assert "saltmarshdawn" in fragments_by_url(output)["/posts/2024/03/open-post/"]["content"], "never stale"
@@ -132,7 +137,7 @@ def test_without_the_build_memo_every_part_is_indexed_and_none_kept(
     plugins = [p for p in load_settings(DEV_SETTINGS)["PLUGINS"] if p != "build_memo"]
     output = tmp_path / "output"
     for _ in range(2):
-        build(content, output, SEARCH={"part_pages": 1}, PLUGINS=plugins)
+        build_in_parts(content, output, PLUGINS=plugins)
     assert len(pagefind_runs) == 2 * len(bundles(output))
     assert not (tmp_path / "cache" / PARTS_FOLDER).exists()
 
@@ -142,7 +147,7 @@ def test_a_kept_part_that_goes_missing_while_copied_is_indexed_after_all(
 ) -> None:
     """Another build clearing the store meanwhile costs time, never a part of the index."""
     output = tmp_path / "output"
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     first = sorted(fragments_by_url(output))
     parts = len(pagefind_runs)
     pagefind_runs.clear()
@@ -156,7 +161,7 @@ def test_a_kept_part_that_goes_missing_while_copied_is_indexed_after_all(
         return real_copytree(source, *args, **options)
 
     monkeypatch.setattr(site_search.parts.shutil, "copytree", copytree)
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     assert vanished and len(pagefind_runs) == 1 and parts > 1
     assert sorted(fragments_by_url(output)) == first
 
@@ -165,7 +170,7 @@ def test_a_half_made_kept_part_is_replaced_and_a_killed_builds_leftovers_removed
     content: Path, tmp_path: Path, pagefind_runs: list[list[str]]
 ) -> None:
     output = tmp_path / "output"
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     first = fragments_by_url(output)
     kept = tmp_path / "cache" / PARTS_FOLDER
     broken = sorted(kept.iterdir())[0]
@@ -173,7 +178,7 @@ def test_a_half_made_kept_part_is_replaced_and_a_killed_builds_leftovers_removed
     leftover = kept / ".search-parts-999999999-abc"  # the scratch folder of a build killed outright
     (leftover / "copy").mkdir(parents=True)
     pagefind_runs.clear()
-    build(content, output, SEARCH={"part_pages": 1})
+    build_in_parts(content, output)
     assert len(pagefind_runs) == 1, "the broken part is indexed again"
     assert (broken / "pagefind-entry.json").is_file() and fragments_by_url(output) == first
     assert not leftover.exists()
